@@ -1,0 +1,10 @@
+#include "ops/registry.h"
+
+namespace rf {
+
+void registerElementwiseOps(OpRegistry& registry)
+{
+    (void)registry;
+}
+
+} // namespace rf
