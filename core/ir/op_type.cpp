@@ -39,6 +39,7 @@ std::string_view opTypeName(OpType type)
     case OpType::Split: return "SPLIT";
     case OpType::SplitV: return "SPLIT_V";
     case OpType::Squeeze: return "SQUEEZE";
+    case OpType::Sub: return "SUB";
     case OpType::StridedSlice: return "STRIDED_SLICE";
     case OpType::Tanh: return "TANH";
     case OpType::Transpose: return "TRANSPOSE";

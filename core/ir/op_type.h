@@ -45,6 +45,7 @@ enum class OpType : uint16_t {
     SplitV,
     Squeeze,
     StridedSlice,
+    Sub,
     Tanh,
     Transpose,
     TransposeConv,
