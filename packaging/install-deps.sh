@@ -21,6 +21,16 @@ packages=(
   nodejs
 )
 
+# Optional, only with --demo-model: what packaging/make_demo_model.py needs to
+# regenerate resources/demo (Debian's /usr/bin/python3 modules and the dataset).
+# The generated files are committed, so building and testing never need these.
+demo_model_packages=(
+  python3-numpy python3-h5py python3-flatbuffers dataset-fashion-mnist
+)
+if [ "${1:-}" = "--demo-model" ]; then
+  packages+=("${demo_model_packages[@]}")
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
