@@ -13,6 +13,7 @@
 #include "kernels/optimized/depthwise.h"
 #include "kernels/optimized/gemm_f32.h"
 #include "kernels/optimized/gemm_s8.h"
+#include "kernels/optimized/requantize_rows.h"
 #include "kernels/optimized/simd_level.h"
 #include "util/thread_pool.h"
 
@@ -364,6 +365,82 @@ private slots:
                     depthwiseConv2dS8(packed, g, input.data(), usedPool, got.sink());
                     QVERIFY2(got.values == expected,
                              qPrintable(QString("%1, %2 channels").arg(simdLevelName(level)).arg(channels)));
+                }
+            }
+        }
+    }
+
+    void requantizeRowsMatchesScalarFunctors_data()
+    {
+        QTest::addColumn<int>("flavour");
+        QTest::addColumn<bool>("outputSigned");
+        QTest::newRow("double rounding int8") << int(requant::Flavour::DoubleRounding) << true;
+        QTest::newRow("single rounding int8") << int(requant::Flavour::SingleRounding) << true;
+        QTest::newRow("fp32 int8") << int(requant::Flavour::Fp32) << true;
+        QTest::newRow("double rounding uint8") << int(requant::Flavour::DoubleRounding) << false;
+        QTest::newRow("single rounding uint8") << int(requant::Flavour::SingleRounding) << false;
+        QTest::newRow("fp32 uint8") << int(requant::Flavour::Fp32) << false;
+    }
+
+    void requantizeRowsMatchesScalarFunctors()
+    {
+        QFETCH(int, flavour);
+        QFETCH(bool, outputSigned);
+        const auto f = static_cast<requant::Flavour>(flavour);
+        LevelGuard guard;
+        std::mt19937 rng(2024);
+        std::uniform_real_distribution<double> logScale(-14.0, 2.0);
+        for (int channels : kAwkwardSizes) {
+            // Real-looking multipliers plus exact powers of two (many rounding ties).
+            std::vector<float> filterScales(static_cast<size_t>(channels));
+            for (int c = 0; c < channels; ++c)
+                filterScales[size_t(c)] = c % 4 == 3 ? std::ldexp(1.0f, -(c % 13)) : float(std::exp2(logScale(rng)));
+            const auto params = f == requant::Flavour::Fp32
+                                    ? requant::xnnpackScales(0.5f, filterScales, 1.0f, channels)
+                                    : requant::tfliteMultipliers(0.5f, filterScales, 1.0f, channels);
+            const int32_t zeroPoint = outputSigned ? -7 : 131;
+            const int32_t lo = outputSigned ? -128 : 0, hi = outputSigned ? 100 : 255;
+            const int rows = 9;
+            std::vector<int32_t> acc(size_t(rows) * (channels + 2));
+            std::uniform_int_distribution<int32_t> small(-70000, 70000);
+            std::uniform_int_distribution<int32_t> any(std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+            for (size_t i = 0; i < acc.size(); ++i) acc[i] = i % 5 == 0 ? any(rng) : (i % 7 == 0 ? int32_t(i) - 300 : small(rng));
+            acc[0] = std::numeric_limits<int32_t>::min();
+            acc[1] = std::numeric_limits<int32_t>::max();
+            std::vector<int32_t> bias(static_cast<size_t>(channels));
+            for (auto& b : bias) b = small(rng);
+            // Expected: the scalar functors from kernels/requantize.h.
+            std::vector<int32_t> expected(size_t(rows) * channels);
+            for (int r = 0; r < rows; ++r)
+                for (int c = 0; c < channels; ++c) {
+                    const int32_t value = acc[size_t(r) * (channels + 2) + c] + bias[size_t(c)];
+                    int32_t scaled = 0;
+                    if (f == requant::Flavour::DoubleRounding)
+                        scaled = requant::DoubleRounding32{params.multipliers.data(), params.shifts.data()}.apply(value, c);
+                    else if (f == requant::Flavour::SingleRounding)
+                        scaled = requant::SingleRounding32{params.multipliers.data(), params.shifts.data()}.apply(value, c);
+                    else
+                        scaled = requant::Fp32{params.scales.data(), float(lo - zeroPoint), float(hi - zeroPoint)}.apply(value, c);
+                    expected[size_t(r) * channels + c] = outputSigned
+                                                             ? requant::finishQuantized<int8_t>(scaled, zeroPoint, lo, hi)
+                                                             : requant::finishQuantized<uint8_t>(scaled, zeroPoint, lo, hi);
+                }
+            for (SimdLevel level : supportedLevels()) {
+                setSimdLevelLimit(level);
+                const RowRequantizer q = makeRowRequantizer(f, params, channels, outputSigned, zeroPoint, lo, hi);
+                std::vector<uint8_t> out(size_t(rows) * (channels + 1), 0xAB);
+                requantizeRows(q, acc.data(), channels + 2, bias.data(), rows, out.data(), channels + 1);
+                for (int r = 0; r < rows; ++r) {
+                    for (int c = 0; c < channels; ++c) {
+                        const uint8_t byte = out[size_t(r) * (channels + 1) + c];
+                        const int32_t got = outputSigned ? int32_t{static_cast<int8_t>(byte)} : int32_t{byte};
+                        if (got != expected[size_t(r) * channels + c])
+                            QFAIL(qPrintable(QString("%1, %2 channels, row %3 channel %4 (acc %5): got %6, expected %7")
+                                                 .arg(simdLevelName(level)).arg(channels).arg(r).arg(c)
+                                                 .arg(acc[size_t(r) * (channels + 2) + c]).arg(got)
+                                                 .arg(expected[size_t(r) * channels + c])));
+                    }
+                    QCOMPARE(out[size_t(r) * (channels + 1) + channels], uint8_t{0xAB});
                 }
             }
         }
