@@ -124,6 +124,19 @@ public:
         fixed_point::quantizeMultiplier(identityMultiplier, &identityMultiplier_, &identityShift_);
         inputOffset_ = qi.zeroPoint;
         outputOffset_ = qo.zeroPoint;
+
+        // The XNNPACK delegate takes 8-bit LEAKY_RELU when both slopes are representable
+        // as Q8 multipliers (xnnpack_delegate.cc VisitLeakyReluNode).
+        const float positiveScale = qi.scale / qo.scale;
+        const float negativeScale = positiveScale * alpha_;
+        xnnpack_ = ctx.mode() == KernelMode::Xnnpack && dtype_ != DType::Int16 && positiveScale >= 1.0f / 256.0f &&
+                   positiveScale <= 128.0f && negativeScale > -127.99609375f && negativeScale <= 128.0f &&
+                   std::fabs(negativeScale) >= 1.0f / 256.0f;
+        if (xnnpack_) {
+            xnnPositiveMultiplier_ = static_cast<int32_t>(std::lrintf(256.0f * positiveScale));
+            xnnNegativeMultiplier_ = static_cast<int32_t>(std::lrintf(256.0f * negativeScale));
+            xnnBias_ = (outputOffset_ << 8) + 0x80;
+        }
         return Status::ok();
     }
 
@@ -132,6 +145,21 @@ public:
         const TensorValue& in = ctx.input(0);
         TensorValue& out = ctx.output(0);
         const int64_t n = in.elementCount();
+        if (xnnpack_) {
+            // qs8/qu8-vlrelu: Q8 multiplier per sign, +128 rounding bias, arithmetic shift by 8.
+            dispatchQuantized(dtype_, [&](auto tag) {
+                using T = decltype(tag);
+                const T* x = in.data<T>();
+                T* y = out.data<T>();
+                const int32_t qmin = quantizedMin(dtype_), qmax = quantizedMax(dtype_);
+                for (int64_t i = 0; i < n; ++i) {
+                    const int32_t v = static_cast<int32_t>(x[i]) - inputOffset_;
+                    const int32_t acc = xnnBias_ + v * (v >= 0 ? xnnPositiveMultiplier_ : xnnNegativeMultiplier_);
+                    y[i] = static_cast<T>(std::min(qmax, std::max(qmin, acc >> 8)));
+                }
+            });
+            return;
+        }
         if (dtype_ == DType::Float32) {
             const float* x = in.data<float>();
             float* y = out.data<float>();
@@ -160,6 +188,8 @@ private:
     int32_t alphaMultiplier_ = 0, identityMultiplier_ = 0;
     int alphaShift_ = 0, identityShift_ = 0;
     int32_t inputOffset_ = 0, outputOffset_ = 0;
+    bool xnnpack_ = false;
+    int32_t xnnPositiveMultiplier_ = 0, xnnNegativeMultiplier_ = 0, xnnBias_ = 0;
 };
 
 // ---------------------------------------------------------------------------

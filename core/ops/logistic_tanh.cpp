@@ -1,7 +1,7 @@
 // LOGISTIC and TANH (tensorflow/lite/kernels/activations.cc, kGenericOptimized).
 // Float32: 1 / (1 + exp(-x)) and tanh(x). int8/uint8: a 256-entry table built by
-// LUTPopulate (builtin) or by XNNPACK's lut-elementwise operator (Xnnpack mode, where
-// the delegate takes qs8/qu8 Sigmoid and Tanh). int16 is not implemented yet (TFLite uses
+// LUTPopulate (builtin) or, for LOGISTIC in Xnnpack mode, by XNNPACK's lut-elementwise
+// operator (the delegate takes qs8/qu8 Sigmoid; 8-bit TANH stays builtin). int16 is not implemented yet (TFLite uses
 // a 16-bit interpolated table there) and is refused in prepare().
 
 #include <cmath>
@@ -41,7 +41,8 @@ public:
             return std::signbit(v) ? 1.0f / (1.0f + std::exp(-v)) : 1.0f - 1.0f / (1.0f + std::exp(v));
         };
         const int32_t qmin = quantizedMin(dtype_), qmax = quantizedMax(dtype_);
-        const bool xnnpack = ctx.mode() == KernelMode::Xnnpack;
+        // The delegate takes 8-bit Sigmoid but not Tanh (oracle --profile), so TANH stays builtin.
+        const bool xnnpack = ctx.mode() == KernelMode::Xnnpack && function_ == Function::Logistic;
         dispatchQuantized(dtype_, [&](auto tag) {
             using T = decltype(tag);
             if (xnnpack) {
