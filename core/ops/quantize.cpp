@@ -53,20 +53,34 @@ inline float halfToFloat(uint16_t h)
     return std::bit_cast<float>(bits);
 }
 
+/// dispatchQuantized plus int32 (the int32 <-> int16 requantization of 16x8 models).
+template <typename Fn>
+inline void dispatchWithInt32(DType dtype, Fn&& fn)
+{
+    if (dtype == DType::Int32)
+        fn(int32_t{});
+    else
+        dispatchQuantized(dtype, fn);
+}
+
 class QuantizeKernel final : public OpKernel {
 public:
     Status prepare(OpContext& ctx) override
     {
         RF_RETURN_IF_ERROR(ctx.expectArity(1, 1, 1));
-        RF_RETURN_IF_ERROR(ctx.expectInputType(0, {DType::Float32, DType::Int8, DType::UInt8, DType::Int16}));
+        RF_RETURN_IF_ERROR(ctx.expectInputType(0, {DType::Float32, DType::Int8, DType::UInt8, DType::Int16, DType::Int32}));
         inType_ = ctx.inputTensor(0).dtype;
         outType_ = ctx.outputTensor(0).dtype;
         const std::string outLabel = ctx.graph().tensorLabel(ctx.op().outputs[0]);
-        if (outType_ != DType::Int8 && outType_ != DType::UInt8 && outType_ != DType::Int16)
+        if (outType_ != DType::Int8 && outType_ != DType::UInt8 && outType_ != DType::Int16 && outType_ != DType::Int32)
             return ctx.error("output " + outLabel + " has type " + std::string(dtypeName(outType_)) +
-                             "; supported: int8, uint8, int16");
+                             "; supported: int8, uint8, int16, int32");
         if (inType_ != DType::Float32) {
-            const bool ok = inType_ == DType::Int16 ? true : outType_ != DType::Int16;
+            // quantize.cc: int16 -> int8/int16/int32, int32 -> int8/int16, 8-bit -> 8-bit.
+            bool ok = false;
+            if (inType_ == DType::Int16) ok = outType_ != DType::UInt8;
+            else if (inType_ == DType::Int32) ok = outType_ == DType::Int8 || outType_ == DType::Int16;
+            else ok = outType_ == DType::Int8 || outType_ == DType::UInt8;
             if (!ok)
                 return ctx.error("requantizing " + std::string(dtypeName(inType_)) + " to " +
                                  std::string(dtypeName(outType_)) + " is not supported");
@@ -78,6 +92,8 @@ public:
         outMax_ = quantizedMax(outType_);
 
         if (inType_ == DType::Float32) {
+            if (outType_ == DType::Int32)
+                return ctx.error("output " + outLabel + ": float32 -> int32 quantization is not supported");
             outScale_ = qo.scale;
             xnnpack_ = ctx.mode() == KernelMode::Xnnpack && outType_ != DType::Int16;
             reciprocalScale_ = 1.0f / qo.scale;
@@ -105,7 +121,7 @@ public:
     {
         const TensorValue& in = ctx.input(0);
         TensorValue& out = ctx.output(0);
-        dispatchQuantized(outType_, [&](auto outTag) {
+        dispatchWithInt32(outType_, [&](auto outTag) {
             using TOut = decltype(outTag);
             TOut* y = out.data<TOut>();
             const int64_t n = in.elementCount();
@@ -132,7 +148,7 @@ public:
                 }
                 return;
             }
-            dispatchQuantized(inType_, [&](auto inTag) {
+            dispatchWithInt32(inType_, [&](auto inTag) {
                 using TIn = decltype(inTag);
                 const TIn* x = in.data<TIn>();
                 if (xnnpack_) {
@@ -145,9 +161,11 @@ public:
                     return;
                 }
                 for (int64_t i = 0; i < n; ++i) {
-                    const int32_t v = fixed_point::multiplyByQuantizedMultiplier(static_cast<int32_t>(x[i]) - inZeroPoint_,
-                                                                                 multiplier_, shift_) +
-                                      outZeroPoint_;
+                    // Wrapping int32 arithmetic, as TFLite's int32 code computes it.
+                    const auto centered = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int32_t>(x[i])) -
+                                                               static_cast<uint32_t>(inZeroPoint_));
+                    const int32_t scaled = fixed_point::multiplyByQuantizedMultiplier(centered, multiplier_, shift_);
+                    const auto v = static_cast<int32_t>(static_cast<uint32_t>(scaled) + static_cast<uint32_t>(outZeroPoint_));
                     y[i] = static_cast<TOut>(std::min(outMax_, std::max(outMin_, v)));
                 }
             });
