@@ -79,6 +79,7 @@ TensorDiff diffTensorBytes(DType dtype, const uint8_t* got, const uint8_t* expec
         bool differs = false;
         const double a = elementAt(dtype, got, i);
         const double b = elementAt(dtype, expected, i);
+        if (std::isfinite(b)) diff.maxAbsExpected = std::max(diff.maxAbsExpected, std::fabs(b));
         if (floating) {
             const bool bothNan = std::isnan(a) && std::isnan(b);
             const double delta = std::fabs(a - b);
@@ -199,7 +200,11 @@ DumpComparison compareWithDump(const Graph& graph, const std::map<int32_t, Tenso
                                                 reference.data.data(), ours.elementCount(), tolerance);
         if (diff.differing > 0)
             problem(op, label + ": " + std::to_string(diff.differing) + " of " + std::to_string(diff.elements) +
-                            " elements differ, max |diff| " + formatNumber(diff.maxAbsDiff) + ", first at " +
+                            " elements differ, max |diff| " + formatNumber(diff.maxAbsDiff) +
+                            (isFloat(ours.dtype()) && diff.maxAbsExpected > 0
+                                 ? " (" + formatNumber(diff.maxAbsDiff / diff.maxAbsExpected) + " of the largest |value|)"
+                                 : std::string()) +
+                            ", first at " +
                             std::to_string(diff.firstIndex) + ": got " + formatNumber(diff.firstGot) + ", expected " +
                             formatNumber(diff.firstExpected));
     }

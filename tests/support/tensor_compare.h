@@ -26,6 +26,7 @@ struct TensorDiff {
     int64_t elements = 0;
     int64_t differing = 0; ///< Elements outside the tolerance (floats) or not equal (integers).
     double maxAbsDiff = 0;
+    double maxAbsExpected = 0; ///< Largest |expected| value, to put maxAbsDiff in proportion.
     int64_t firstIndex = -1;
     double firstGot = 0, firstExpected = 0;
 };
