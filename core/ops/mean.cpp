@@ -61,8 +61,7 @@ public:
 
         switch (dtype_) {
         case DType::Float32:
-            path_ = Path::Float;
-            reciprocal_ = xnnpack && xnnpackAxes;
+            path_ = xnnpack && xnnpackAxes ? Path::XnnpackFloatHW : Path::Float;
             break;
         case DType::Int32: path_ = Path::Int32; break;
         case DType::Int64: path_ = Path::Int64; break;
@@ -113,7 +112,10 @@ public:
             return;
         }
         switch (path_) {
-        case Path::Float: kernels::meanF32(plan_, in.data<float>(), out.data<float>(), reciprocal_); break;
+        case Path::Float: kernels::meanF32(plan_, in.data<float>(), out.data<float>()); break;
+        case Path::XnnpackFloatHW:
+            kernels::xnnpackMeanHWF32(in.data<float>(), out.data<float>(), batches_, pixels_, channels_);
+            break;
         case Path::Int32: kernels::meanInteger(plan_, in.data<int32_t>(), out.data<int32_t>()); break;
         case Path::Int64: kernels::meanInteger(plan_, in.data<int64_t>(), out.data<int64_t>()); break;
         case Path::QuantizedGeneral:
@@ -139,11 +141,10 @@ public:
     }
 
 private:
-    enum class Path { Float, Int32, Int64, QuantizedGeneral, QuantizedHW, XnnpackQuantizedHW };
+    enum class Path { Float, XnnpackFloatHW, Int32, Int64, QuantizedGeneral, QuantizedHW, XnnpackQuantizedHW };
     Path path_ = Path::Float;
     DType dtype_ = DType::Unknown;
     kernels::ReductionPlan plan_;
-    bool reciprocal_ = false;
     bool emptyInput_ = false;
     int64_t batches_ = 0, pixels_ = 0, channels_ = 0;
     int32_t inputZeroPoint_ = 0, outputZeroPoint_ = 0;

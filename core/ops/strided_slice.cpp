@@ -59,6 +59,10 @@ public:
             if (!bit(ellipsisMask, i) && bit(newAxisMask, i)) ++addedAxes;
         const int dims = inputRank + addedAxes;
         if (dims > 31) return ctx.error("the slice has too many dimensions");
+        // TFLite silently ignores indices beyond the (expanded) rank; such a model is malformed.
+        if (count > dims)
+            return ctx.error("the slice specification (" + std::to_string(count) + " indices) does not fit " +
+                             inputLabel(ctx, 0) + " of rank " + std::to_string(inputRank));
         std::vector<int64_t> start(dims, 0), stop(dims, 0), stride(dims, 1), endIndexForShape(dims, 0);
         std::vector<int64_t> effectiveShape(dims, 1);
         uint32_t beginMask = 0, endMask = 0, shrinkMask = 0;

@@ -99,16 +99,14 @@ void reduceSum(const ReductionPlan& plan, const In* input, Acc* acc, const Add& 
 
 /// Float mean: sum in input order (starting from the first element, as TFLite's
 /// optimized reducer does; -0.0 is the neutral start that reproduces that exactly),
-/// then divided by the count (builtin) or multiplied by 1/count (XNNPACK).
-inline void meanF32(const ReductionPlan& plan, const float* input, float* output, bool multiplyByReciprocal)
+/// then divided by the count.
+inline void meanF32(const ReductionPlan& plan, const float* input, float* output)
 {
     std::fill(output, output + plan.outputCount, -0.0f);
     reduceSum(plan, input, output, [](float a, float b) { return a + b; });
     if (plan.reducedCount == 0) return;
     const auto count = static_cast<float>(plan.reducedCount);
-    const float reciprocal = 1.0f / count;
-    for (int64_t i = 0; i < plan.outputCount; ++i)
-        output[i] = multiplyByReciprocal ? output[i] * reciprocal : output[i] / count;
+    for (int64_t i = 0; i < plan.outputCount; ++i) output[i] = output[i] / count;
 }
 
 /// Integer (unquantized int32/int64) mean: int64 sum, C division (truncation toward zero).
@@ -243,6 +241,47 @@ void xnnpackQuantizedMeanHW(const T* input, T* output, int64_t batches, int64_t 
         float scaled = static_cast<float>(sums[i] + bias) * scale;
         scaled = std::min(std::max(scaled, minLessZero), maxLessZero);
         output[i] = static_cast<T>(static_cast<int32_t>(std::nearbyint(scaled)) + outputZeroPoint);
+    }
+}
+
+/// XNNPACK f32 global average pooling (gavgpool 7x / 7p7x microkernels, the delegate's
+/// lowering of a float MEAN over H and W): rows are summed seven at a time in the
+/// kernels' fixed tree order — first pass ((r0+r1)+r6) + ((r2+r3)+(r4+r5)), later passes
+/// ((r0+r1)+(r2+r3)) + ((r4+r5)+(r6+acc)), with +0 rows filling the last pass — and the
+/// sum is multiplied by the float 1/pixels.
+inline void xnnpackMeanHWF32(const float* input, float* output, int64_t batches, int64_t pixels, int64_t channels)
+{
+    const float scale = 1.0f / static_cast<float>(pixels);
+    std::vector<float> acc(static_cast<size_t>(channels));
+    for (int64_t b = 0; b < batches; ++b) {
+        const float* in = input + b * pixels * channels;
+        float* out = output + b * channels;
+        // Row r of the current pass, or a zero row past the end.
+        const auto row = [&](int64_t r, int64_t c) { return r < pixels ? in[r * channels + c] : 0.0f; };
+        if (pixels <= 7) {
+            for (int64_t c = 0; c < channels; ++c) {
+                const float sum01 = row(0, c) + row(1, c);
+                const float sum23 = row(2, c) + row(3, c);
+                const float sum45 = row(4, c) + row(5, c);
+                out[c] = ((sum01 + row(6, c)) + (sum23 + sum45)) * scale;
+            }
+            continue;
+        }
+        for (int64_t c = 0; c < channels; ++c)
+            acc[c] = ((row(0, c) + row(1, c)) + row(6, c)) + ((row(2, c) + row(3, c)) + (row(4, c) + row(5, c)));
+        int64_t first = 7;
+        for (int64_t remaining = pixels - 7;; remaining -= 7, first += 7) {
+            const bool last = remaining <= 7;
+            for (int64_t c = 0; c < channels; ++c) {
+                const float sum01 = row(first, c) + row(first + 1, c);
+                const float sum23 = row(first + 2, c) + row(first + 3, c);
+                const float sum45 = row(first + 4, c) + row(first + 5, c);
+                const float sum6a = row(first + 6, c) + acc[c];
+                acc[c] = (sum01 + sum23) + (sum45 + sum6a);
+            }
+            if (last) break;
+        }
+        for (int64_t c = 0; c < channels; ++c) out[c] = acc[c] * scale;
     }
 }
 
