@@ -133,7 +133,12 @@ private slots:
         // With Node available, also check our BMP conversion against bmp_to_raw.js
         // itself, and every intermediate of the XNNPACK mode against the oracle.
         const test::OracleInstall oracle = test::installedOracle();
-        if (!oracle.skipReason.isEmpty()) QSKIP(qPrintable(oracle.skipReason));
+        if (!oracle.skipReason.isEmpty()) {
+            // Not QSKIP: ctest would then report the whole executable as skipped,
+            // hiding the checks above, which do not need Node.
+            qWarning("not checked against the oracle: %s", qPrintable(oracle.skipReason));
+            return;
+        }
         QVERIFY2(oracle.error.isEmpty(), qPrintable(oracle.error));
         const QString tools = QFileInfo(oracle.script).absolutePath() + "/tools/bmp_to_raw.js";
         const QString work = QString::fromStdString(test::makeTempDir("rf-person"));
