@@ -252,6 +252,8 @@ public:
             if (arithmetic_ == Arithmetic::Int16x8 &&
                 (input.quant.zeroPoint() != 0 || output.quant.zeroPoint() != 0))
                 return ctx.error("int16 input " + inputLabel + " and output must have zero point 0");
+            wideAccumulator_ = arithmetic_ == Arithmetic::Int16x8 &&
+                               !(ctx.hasInput(kBias) && ctx.inputTensor(kBias).dtype == DType::Int32);
             setup_ = convolution::makeQuantizedSetup(ctx, kInput, kFilter, channels, attrs.activation, chooseFlavour(ctx));
             break;
         }
@@ -278,27 +280,23 @@ public:
         case Arithmetic::Int8: evalQuantized<int32_t, int8_t, int8_t>(ctx); break;
         case Arithmetic::UInt8: evalQuantized<int32_t, uint8_t, uint8_t>(ctx); break;
         case Arithmetic::Int16x8:
-            if (setup_.flavour == requant::Flavour::DoubleRounding) evalQuantized<int64_t, int16_t, int16_t>(ctx);
+            // reference_integer_ops::ConvPerChannel accumulates in the bias type.
+            if (wideAccumulator_) evalQuantized<int64_t, int16_t, int16_t>(ctx);
             else evalQuantized<int32_t, int16_t, int16_t>(ctx);
             break;
         }
     }
 
 private:
-    /// Which requantization TFLite (or XNNPACK) applies to this node.
+    /// Which requantization TFLite (or XNNPACK) applies to this node. Builtin: the GEMM
+    /// path (optimized_integer_ops::ConvPerChannel / optimized_ops::Conv on ruy) rounds the
+    /// final shift with ties upward; grouped convolutions and 16x8 with an int64 bias run
+    /// the reference kernel (ties away from zero). See kernels/requantize.h.
     requant::Flavour chooseFlavour(const OpContext& ctx) const
     {
         if (convolution::xnnpackTakesNode(ctx, arithmetic_, kFilter, kBias)) return requant::Flavour::Fp32;
-        // Builtin: optimized_integer_ops::ConvPerChannel / optimized_ops::Conv run on ruy
-        // (cpu_backend_gemm on x86), except grouped convolutions (reference kernel).
-        if (shape_.groups() != 1) return requant::Flavour::DoubleRounding;
-        if (arithmetic_ == Arithmetic::Int16x8) {
-            // 16x8 with an int64 bias (or none) uses the reference kernel with 64-bit
-            // accumulators; with an int32 bias the optimized (ruy) kernel.
-            const bool int32Bias = ctx.hasInput(kBias) && ctx.inputTensor(kBias).dtype == DType::Int32;
-            return int32Bias ? requant::Flavour::SingleRounding : requant::Flavour::DoubleRounding;
-        }
-        return requant::Flavour::SingleRounding;
+        if (shape_.groups() != 1 || wideAccumulator_) return requant::Flavour::DoubleRounding;
+        return requant::Flavour::DoubleRoundingTiesUp;
     }
 
     void packFilter(const OpContext& ctx)
@@ -393,6 +391,7 @@ private:
     QuantizedSetup setup_;
     activation::Range<float> activationRange_{0.0f, 0.0f};
     bool hybridPerChannel_ = false;
+    bool wideAccumulator_ = false; ///< 64-bit accumulators (int16x8 with an int64 bias or none).
     bool filterPacked_ = false;
     std::vector<float> packedFloat_;
     std::vector<int16_t> packedInt_;

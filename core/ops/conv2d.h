@@ -79,7 +79,7 @@ template <typename Acc> std::vector<Acc> biasValues(const OpContext& ctx, int bi
 }
 
 /// Calls fn(requantizer) with the functor of `setup.flavour` for accumulator type Acc
-/// (64-bit accumulators only exist with double rounding).
+/// (64-bit accumulators only exist with double rounding: XNNPACK has no int16 kernels).
 template <typename Acc, typename Fn> void withRequantizer(const QuantizedSetup& setup, Fn&& fn)
 {
     const auto& ch = setup.channel;
@@ -89,6 +89,9 @@ template <typename Acc, typename Fn> void withRequantizer(const QuantizedSetup& 
         switch (setup.flavour) {
         case requant::Flavour::DoubleRounding:
             fn(requant::DoubleRounding32{ch.multipliers.data(), ch.shifts.data()});
+            break;
+        case requant::Flavour::DoubleRoundingTiesUp:
+            fn(requant::DoubleRoundingTiesUp32{ch.multipliers.data(), ch.shifts.data()});
             break;
         case requant::Flavour::SingleRounding:
             fn(requant::SingleRounding32{ch.multipliers.data(), ch.shifts.data()});

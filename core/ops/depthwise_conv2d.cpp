@@ -112,6 +112,8 @@ public:
             const auto flavour = convolution::xnnpackTakesNode(ctx, arithmetic_, kFilter, kBias)
                                      ? requant::Flavour::Fp32
                                      : requant::Flavour::DoubleRounding;
+            wideAccumulator_ = arithmetic_ == Arithmetic::Int16x8 &&
+                               !(ctx.hasInput(kBias) && ctx.inputTensor(kBias).dtype == DType::Int32);
             setup_ = convolution::makeQuantizedSetup(ctx, kInput, kFilter, channels, attrs.activation, flavour);
             break;
         }
@@ -129,7 +131,11 @@ public:
         case Arithmetic::Hybrid: evalHybrid(ctx); break;
         case Arithmetic::Int8: evalQuantized<int32_t, int8_t, int8_t>(ctx); break;
         case Arithmetic::UInt8: evalQuantized<int32_t, uint8_t, uint8_t>(ctx); break;
-        case Arithmetic::Int16x8: evalQuantized<int64_t, int16_t, int16_t>(ctx); break;
+        case Arithmetic::Int16x8:
+            // The reference kernel accumulates in the bias type.
+            if (wideAccumulator_) evalQuantized<int64_t, int16_t, int16_t>(ctx);
+            else evalQuantized<int32_t, int16_t, int16_t>(ctx);
+            break;
         }
     }
 
@@ -215,6 +221,7 @@ private:
     Arithmetic arithmetic_ = Arithmetic::Float;
     QuantizedSetup setup_;
     activation::Range<float> activationRange_{0.0f, 0.0f};
+    bool wideAccumulator_ = false; ///< 64-bit accumulators (int16x8 with an int64 bias or none).
     bool filterPacked_ = false;
     std::vector<float> packedFloat_;
     std::vector<int16_t> packedInt_;

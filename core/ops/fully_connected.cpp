@@ -96,6 +96,8 @@ public:
                 return ctx.error("uint8 weights " + weightsLabel + " must be quantized per tensor");
             if (arithmetic_ == Arithmetic::Int16x8 && (input.quant.zeroPoint() != 0 || output.quant.zeroPoint() != 0))
                 return ctx.error("int16 input " + inputLabel + " and output must have zero point 0");
+            wideAccumulator_ = arithmetic_ == Arithmetic::Int16x8 &&
+                               !(ctx.hasInput(kBias) && ctx.inputTensor(kBias).dtype == DType::Int32);
             setup_ = convolution::makeQuantizedSetup(ctx, kInput, kWeights, units, attrs.activation, chooseFlavour(ctx));
             break;
         }
@@ -114,28 +116,25 @@ public:
         case Arithmetic::Int8: evalQuantized<int32_t, int8_t, int8_t>(ctx); break;
         case Arithmetic::UInt8: evalQuantized<int32_t, uint8_t, uint8_t>(ctx); break;
         case Arithmetic::Int16x8:
-            if (setup_.flavour == requant::Flavour::DoubleRounding) evalQuantized<int64_t, int16_t, int16_t>(ctx);
+            // reference_integer_ops::FullyConnected accumulates in the bias type.
+            if (wideAccumulator_) evalQuantized<int64_t, int16_t, int16_t>(ctx);
             else evalQuantized<int32_t, int16_t, int16_t>(ctx);
             break;
         }
     }
 
 private:
+    /// Builtin: the GEMM path (optimized FullyConnected on ruy) rounds the final shift with
+    /// ties upward; 16x8 with an int64 bias runs the reference kernel (ties away from zero).
+    /// XNNPACK's qs8 fully connected needs symmetric weights. See kernels/requantize.h.
     requant::Flavour chooseFlavour(const OpContext& ctx) const
     {
         const Tensor& weights = ctx.inputTensor(kWeights);
-        // XNNPACK's qs8 fully connected needs symmetric weights.
         if (convolution::xnnpackTakesNode(ctx, arithmetic_, kWeights, kBias) &&
             (arithmetic_ != Arithmetic::Int8 || weights.quant.zeroPoint() == 0))
             return requant::Flavour::Fp32;
-        if (arithmetic_ == Arithmetic::Int16x8) {
-            // The optimized (ruy) 16x8 path needs an int32 bias; int64 bias or none runs the
-            // reference kernel with 64-bit accumulators.
-            const bool int32Bias = ctx.hasInput(kBias) && ctx.inputTensor(kBias).dtype == DType::Int32;
-            return int32Bias ? requant::Flavour::SingleRounding : requant::Flavour::DoubleRounding;
-        }
-        // int8 and uint8: optimized_integer_ops / optimized_ops::FullyConnected on ruy.
-        return requant::Flavour::SingleRounding;
+        if (wideAccumulator_) return requant::Flavour::DoubleRounding;
+        return requant::Flavour::DoubleRoundingTiesUp;
     }
 
     void packWeights(const OpContext& ctx)
@@ -220,6 +219,7 @@ private:
     Arithmetic arithmetic_ = Arithmetic::Float;
     QuantizedSetup setup_;
     activation::Range<float> activationRange_{0.0f, 0.0f};
+    bool wideAccumulator_ = false; ///< 64-bit accumulators (int16x8 with an int64 bias or none).
     bool weightsPacked_ = false;
     std::vector<float> packedFloat_;
     std::vector<int16_t> packedInt_;

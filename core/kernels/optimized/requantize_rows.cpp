@@ -38,6 +38,10 @@ void requantizeScalar(const RowRequantizer& q, const int32_t* acc, int64_t accSt
         rowsScalar(q, requant::SingleRounding32{q.multipliers.data(), q.shifts.data()}, acc, accStride, bias, rows, out,
                    outStride);
         break;
+    case requant::Flavour::DoubleRoundingTiesUp:
+        rowsScalar(q, requant::DoubleRoundingTiesUp32{q.multipliers.data(), q.shifts.data()}, acc, accStride, bias, rows,
+                   out, outStride);
+        break;
     case requant::Flavour::Fp32:
         rowsScalar(q,
                    requant::Fp32{q.scales.data(), static_cast<float>(q.activationMin - q.outputZeroPoint),
@@ -195,6 +199,8 @@ void requantizeRows(const RowRequantizer& q, const int32_t* acc, int64_t accStri
         case requant::Flavour::Fp32:
             requantizeAvx512<requant::Flavour::Fp32>(q, acc, accStride, bias, rows, static_cast<uint8_t*>(out), outStride);
             return;
+        case requant::Flavour::DoubleRoundingTiesUp:
+            break; // No vector version yet: the scalar functor below.
         }
     }
     if (q.outputSigned)
