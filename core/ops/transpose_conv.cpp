@@ -30,11 +30,24 @@ public:
         const std::string weightsLabel = ctx.graph().tensorLabel(op.inputs[kWeights]);
         const std::string shapeLabel = ctx.graph().tensorLabel(op.inputs[kOutputShape]);
         RF_RETURN_IF_ERROR(ctx.expectInputType(kOutputShape, {DType::Int32}));
-        if (!outputShapeTensor.isConstant)
-            return ctx.error("output shape " + shapeLabel + " must be a constant (dynamic output shapes are not supported)");
         if (outputShapeTensor.elementCount() != 4)
             return ctx.error("output shape " + shapeLabel + " must hold 4 values, has " +
                              std::to_string(outputShapeTensor.elementCount()));
+        // A constant output_shape is read now. A computed one (a graph input, as in the
+        // seanet models) is only known at eval time, so the model's declared output shape
+        // is used and eval checks that the runtime values agree with it.
+        const Shape& declared = output.shape;
+        if (outputShapeTensor.isConstant) {
+            const int32_t* values = ctx.input(kOutputShape).data<int32_t>();
+            requestedShape_.assign(values, values + 4);
+        } else if (declared.size() == 4) {
+            requestedShape_ = declared;
+        } else {
+            return ctx.error("output shape " + shapeLabel +
+                             " is computed at run time and the output's declared shape " + shapeToString(declared) +
+                             " is not a 4-D shape to prepare with");
+        }
+        outputShapeIsConstant_ = outputShapeTensor.isConstant;
         const TensorValue& inputValue = ctx.input(kInput);
         if (inputValue.rank() != 4)
             return ctx.error("input " + inputLabel + " must have rank 4 (NHWC), has shape " + shapeToString(inputValue.shape()));
@@ -43,7 +56,7 @@ public:
         if (attrs.strideH <= 0 || attrs.strideW <= 0) return ctx.error("strides must be positive");
         RF_RETURN_IF_ERROR(convolution::checkClampActivation(ctx, attrs.activation));
 
-        const int32_t* requested = ctx.input(kOutputShape).data<int32_t>();
+        const int32_t* requested = requestedShape_.data();
         kernels::TransposeConvShape& s = shape_;
         s.batches = inputValue.dim(0);
         s.inputHeight = inputValue.dim(1);
@@ -113,6 +126,16 @@ public:
 
     void eval(OpContext& ctx) override
     {
+        if (!outputShapeIsConstant_) {
+            // The run-time output_shape must be the one prepare() used; any other value
+            // leaves the output zero-filled rather than writing a wrongly shaped result.
+            const int32_t* values = ctx.input(kOutputShape).data<int32_t>();
+            if (!std::equal(requestedShape_.begin(), requestedShape_.end(), values)) {
+                TensorValue& out = ctx.output(0);
+                std::fill_n(out.bytes(), out.byteSize(), std::byte{0});
+                return;
+            }
+        }
         if (!weightsPacked_) packWeights(ctx);
         switch (arithmetic_) {
         case Arithmetic::Float: evalFloat(ctx); break;
@@ -167,6 +190,8 @@ private:
     }
 
     kernels::TransposeConvShape shape_;
+    Shape requestedShape_; ///< The output shape prepared for (from output_shape or the declared shape).
+    bool outputShapeIsConstant_ = true;
     Arithmetic arithmetic_ = Arithmetic::Float;
     QuantizedSetup setup_;
     activation::Range<float> activationRange_{0.0f, 0.0f};
