@@ -80,6 +80,11 @@ public:
         rescale_.assign(count, Rescale{});
         uint8Rescaling_ = false;
         const Tensor& output = ctx.outputTensor(0);
+        // The reference runtime's XNNPACK delegate takes 2 to 4 float32/int8/uint8 inputs and
+        // concatenates their stored bytes without looking at the quantization parameters.
+        const bool xnnpackCopy = ctx.mode() == KernelMode::Xnnpack && count >= 2 && count <= 4 && rank > 0 &&
+                                 (dtype == DType::Float32 || dtype == DType::Int8 || dtype == DType::UInt8);
+        if (xnnpackCopy) return ctx.setOutputShape(0, outputShape);
         if (dtype == DType::Int8 || dtype == DType::Int16 || dtype == DType::UInt8) {
             int32_t qmin = 0, qmax = 0;
             layout::quantizedTypeRange(dtype, &qmin, &qmax);

@@ -5,7 +5,9 @@
 // ConcatenationWithScaling: round_half_away(q * s_in/s_out - zp_in * s_in/s_out) +
 // zp_out in float); int8 inputs must share the output's quantization and int16 ones
 // need zero points of 0 (TFLite refuses the rest, and so do we); a fused activation
-// is refused as TFLite does.
+// is refused as TFLite does. In KernelMode::Xnnpack, 2-4 float32/int8/uint8 inputs are
+// concatenated as stored bytes whatever their quantization: the XNNPACK delegate of the
+// reference runtime does exactly that (checked against the oracle).
 
 #include <memory>
 

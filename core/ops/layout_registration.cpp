@@ -4,6 +4,7 @@
 #include "ops/pooling.h"
 #include "ops/registry.h"
 #include "ops/reshape.h"
+#include "ops/resize.h"
 #include "ops/split.h"
 #include "ops/squeeze.h"
 #include "ops/strided_slice.h"
@@ -25,6 +26,8 @@ void registerLayoutOps(OpRegistry& registry)
     registry.add(OpType::Squeeze, &makeSqueezeKernel);
     registry.add(OpType::StridedSlice, &makeStridedSliceKernel);
     registry.add(OpType::Transpose, &makeTransposeKernel);
+    registry.add(OpType::ResizeBilinear, &makeResizeBilinearKernel);
+    registry.add(OpType::ResizeNearestNeighbor, &makeResizeNearestNeighborKernel);
 }
 
 } // namespace rf
