@@ -232,6 +232,7 @@ public:
         switch (arithmetic_) {
         case Arithmetic::Float:
             RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, channels, {DType::Float32}));
+            xnnpackFloat_ = convolution::xnnpackTakesNode(ctx, arithmetic_, kFilter, kBias);
             break;
         case Arithmetic::Hybrid:
             RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, channels, {DType::Float32}));
@@ -320,7 +321,7 @@ private:
         float* output = ctx.output(0).data<float>();
         convolution::parallelRows(ctx, shape_.outputRows(), 1, [&](int64_t begin, int64_t end) {
             kernels::conv2dFloat(shape_, input, packedFloat_.data(), bias, activationRange_.min, activationRange_.max,
-                                 output, begin, end);
+                                 output, begin, end, xnnpackFloat_);
         });
     }
 
@@ -391,6 +392,7 @@ private:
     QuantizedSetup setup_;
     activation::Range<float> activationRange_{0.0f, 0.0f};
     bool hybridPerChannel_ = false;
+    bool xnnpackFloat_ = false; ///< Float sums in XNNPACK's order (bias first).
     bool wideAccumulator_ = false; ///< 64-bit accumulators (int16x8 with an int64 bias or none).
     bool filterPacked_ = false;
     std::vector<float> packedFloat_;

@@ -89,6 +89,7 @@ public:
         switch (arithmetic_) {
         case Arithmetic::Float:
             RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, channels, {DType::Float32}));
+            xnnpackFloat_ = convolution::xnnpackTakesNode(ctx, arithmetic_, kFilter, kBias);
             break;
         case Arithmetic::Hybrid:
             RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, channels, {DType::Float32}));
@@ -161,7 +162,8 @@ private:
         float* output = ctx.output(0).data<float>();
         convolution::parallelRows(ctx, shape_.outputRows(), 1, [&](int64_t begin, int64_t end) {
             kernels::depthwiseConv2dFloat(shape_, depthMultiplier_, input, packedFloat_.data(), bias,
-                                          activationRange_.min, activationRange_.max, output, begin, end);
+                                          activationRange_.min, activationRange_.max, output, begin, end,
+                                          xnnpackFloat_);
         });
     }
 
@@ -221,6 +223,7 @@ private:
     Arithmetic arithmetic_ = Arithmetic::Float;
     QuantizedSetup setup_;
     activation::Range<float> activationRange_{0.0f, 0.0f};
+    bool xnnpackFloat_ = false; ///< Float sums in XNNPACK's dwconv order.
     bool wideAccumulator_ = false; ///< 64-bit accumulators (int16x8 with an int64 bias or none).
     bool filterPacked_ = false;
     std::vector<float> packedFloat_;

@@ -74,6 +74,7 @@ public:
         switch (arithmetic_) {
         case Arithmetic::Float:
             RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, units, {DType::Float32}));
+            xnnpackFloat_ = convolution::xnnpackTakesNode(ctx, arithmetic_, kWeights, kBias);
             break;
         case Arithmetic::Hybrid:
             RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, units, {DType::Float32}));
@@ -160,7 +161,7 @@ private:
         float* output = ctx.output(0).data<float>();
         convolution::parallelRows(ctx, shape_.batches, 1, [&](int64_t begin, int64_t end) {
             kernels::fullyConnectedFloat(shape_, input, packedFloat_.data(), bias, activationRange_.min,
-                                         activationRange_.max, output, begin, end);
+                                         activationRange_.max, output, begin, end, xnnpackFloat_);
         });
     }
 
@@ -219,6 +220,7 @@ private:
     Arithmetic arithmetic_ = Arithmetic::Float;
     QuantizedSetup setup_;
     activation::Range<float> activationRange_{0.0f, 0.0f};
+    bool xnnpackFloat_ = false; ///< Float sums in XNNPACK's order (bias first).
     bool wideAccumulator_ = false; ///< 64-bit accumulators (int16x8 with an int64 bias or none).
     bool weightsPacked_ = false;
     std::vector<float> packedFloat_;

@@ -72,12 +72,14 @@ std::vector<Packed> packFilterOhwiToHwio(const Source* ohwi, const ConvShape& s,
 }
 
 /// Visits every output pixel of output rows [rowBegin, rowEnd) (row = batch * outputHeight
-/// + y) with its accumulators acc[outputChannels] = sum over taps of
+/// + y) with its accumulators acc[outputChannels] = initial + sum over taps of
 /// (input + inputOffset) * packedFilter. `sink(pixelIndex, acc)` receives the flat pixel
-/// index (batch, y, x) and the accumulators. Acc is float for float convolutions.
+/// index (batch, y, x) and the accumulators. Acc is float for float convolutions;
+/// `initial` (outputChannels values, or null for zeros) lets float kernels start from the
+/// bias as XNNPACK does, which changes the float rounding.
 template <typename Acc, typename Input, typename Weight, typename Sink>
 void conv2dAccumulate(const ConvShape& s, const Input* input, Acc inputOffset, const Weight* filterHwio,
-                      int64_t rowBegin, int64_t rowEnd, Sink&& sink)
+                      int64_t rowBegin, int64_t rowEnd, Sink&& sink, const Acc* initial = nullptr)
 {
     const int outC = s.outputChannels;
     const int groups = s.groups();
@@ -89,7 +91,8 @@ void conv2dAccumulate(const ConvShape& s, const Input* input, Acc inputOffset, c
         const int oy = static_cast<int>(row % s.outputHeight);
         const Input* inputBatch = input + static_cast<size_t>(b) * s.inputHeight * s.inputWidth * s.inputChannels;
         for (int ox = 0; ox < s.outputWidth; ++ox) {
-            std::fill(acc.begin(), acc.end(), Acc{0});
+            if (initial) std::copy(initial, initial + outC, acc.begin());
+            else std::fill(acc.begin(), acc.end(), Acc{0});
             const int inY0 = oy * s.strideHeight - s.padTop;
             const int inX0 = ox * s.strideWidth - s.padLeft;
             for (int fy = 0; fy < s.filterHeight; ++fy) {
@@ -115,18 +118,26 @@ void conv2dAccumulate(const ConvShape& s, const Input* input, Acc inputOffset, c
     }
 }
 
-/// reference_ops::Conv (float): output = clamp(sum + bias). `bias` may be null.
+/// Float convolution: output = clamp(sum + bias) with the sum in TFLite's reference order
+/// (reference_ops::Conv). With `biasFirst` the sum starts from the bias instead, as
+/// XNNPACK's GEMM/IGEMM microkernels do (same tap order, bias as the initial
+/// accumulator). `bias` may be null.
 inline void conv2dFloat(const ConvShape& s, const float* input, const float* filterHwio, const float* bias,
-                        float activationMin, float activationMax, float* output, int64_t rowBegin, int64_t rowEnd)
+                        float activationMin, float activationMax, float* output, int64_t rowBegin, int64_t rowEnd,
+                        bool biasFirst = false)
 {
     const int outC = s.outputChannels;
-    conv2dAccumulate<float>(s, input, 0.0f, filterHwio, rowBegin, rowEnd, [&](int64_t pixel, const float* acc) {
-        float* out = output + pixel * outC;
-        for (int oc = 0; oc < outC; ++oc) {
-            const float value = acc[oc] + (bias ? bias[oc] : 0.0f);
-            out[oc] = std::min(std::max(value, activationMin), activationMax);
-        }
-    });
+    const bool addBias = bias && !biasFirst;
+    conv2dAccumulate<float>(
+        s, input, 0.0f, filterHwio, rowBegin, rowEnd,
+        [&](int64_t pixel, const float* acc) {
+            float* out = output + pixel * outC;
+            for (int oc = 0; oc < outC; ++oc) {
+                const float value = addBias ? acc[oc] + bias[oc] : acc[oc];
+                out[oc] = std::min(std::max(value, activationMin), activationMax);
+            }
+        },
+        biasFirst ? bias : nullptr);
 }
 
 /// Quantized convolution (int8, uint8, int16x8): acc = bias + sum (input + inputOffset) *

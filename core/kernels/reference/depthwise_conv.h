@@ -27,41 +27,45 @@ std::vector<Packed> packDepthwiseFilter(const Source* filter, size_t count, int3
 }
 
 /// Visits every output pixel of output rows [rowBegin, rowEnd) with
-/// acc[oc] = sum over taps of (input[oc / depthMultiplier] + inputOffset) * filter[oc].
+/// acc[oc] = initial[oc] + sum over taps of (input[oc / depthMultiplier] + inputOffset) *
+/// filter[oc] (`initial` null means zeros). Taps are visited row by row (TFLite's order)
+/// or, with `columnMajorTaps`, column by column (XNNPACK's dwconv indirection order).
 /// `shape.filterInputChannels` is unused; `depthMultiplier` = outputChannels / inputChannels.
 template <typename Acc, typename Input, typename Weight, typename Sink>
 void depthwiseConv2dAccumulate(const ConvShape& s, int depthMultiplier, const Input* input, Acc inputOffset,
-                               const Weight* filter, int64_t rowBegin, int64_t rowEnd, Sink&& sink)
+                               const Weight* filter, int64_t rowBegin, int64_t rowEnd, Sink&& sink,
+                               const Acc* initial = nullptr, bool columnMajorTaps = false)
 {
     const int outC = s.outputChannels;
     const int inC = s.inputChannels;
     std::vector<Acc> acc(outC);
+    const int taps = s.filterHeight * s.filterWidth;
     for (int64_t row = rowBegin; row < rowEnd; ++row) {
         const int b = static_cast<int>(row / s.outputHeight);
         const int oy = static_cast<int>(row % s.outputHeight);
         const Input* inputBatch = input + static_cast<size_t>(b) * s.inputHeight * s.inputWidth * inC;
         for (int ox = 0; ox < s.outputWidth; ++ox) {
-            std::fill(acc.begin(), acc.end(), Acc{0});
+            if (initial) std::copy(initial, initial + outC, acc.begin());
+            else std::fill(acc.begin(), acc.end(), Acc{0});
             const int inY0 = oy * s.strideHeight - s.padTop;
             const int inX0 = ox * s.strideWidth - s.padLeft;
-            for (int fy = 0; fy < s.filterHeight; ++fy) {
+            for (int t = 0; t < taps; ++t) {
+                const int fy = columnMajorTaps ? t % s.filterHeight : t / s.filterWidth;
+                const int fx = columnMajorTaps ? t / s.filterHeight : t % s.filterWidth;
                 const int inY = inY0 + fy * s.dilationHeight;
-                if (inY < 0 || inY >= s.inputHeight) continue;
-                for (int fx = 0; fx < s.filterWidth; ++fx) {
-                    const int inX = inX0 + fx * s.dilationWidth;
-                    if (inX < 0 || inX >= s.inputWidth) continue;
-                    const Input* pixel = inputBatch + (static_cast<size_t>(inY) * s.inputWidth + inX) * inC;
-                    const Weight* taps = filter + (static_cast<size_t>(fy) * s.filterWidth + fx) * outC;
-                    if (depthMultiplier == 1) {
-                        for (int c = 0; c < outC; ++c)
-                            acc[c] += (static_cast<Acc>(pixel[c]) + inputOffset) * static_cast<Acc>(taps[c]);
-                    } else {
-                        for (int ic = 0; ic < inC; ++ic) {
-                            const Acc value = static_cast<Acc>(pixel[ic]) + inputOffset;
-                            Acc* accChannel = acc.data() + ic * depthMultiplier;
-                            const Weight* w = taps + ic * depthMultiplier;
-                            for (int m = 0; m < depthMultiplier; ++m) accChannel[m] += value * static_cast<Acc>(w[m]);
-                        }
+                const int inX = inX0 + fx * s.dilationWidth;
+                if (inY < 0 || inY >= s.inputHeight || inX < 0 || inX >= s.inputWidth) continue;
+                const Input* pixel = inputBatch + (static_cast<size_t>(inY) * s.inputWidth + inX) * inC;
+                const Weight* w = filter + (static_cast<size_t>(fy) * s.filterWidth + fx) * outC;
+                if (depthMultiplier == 1) {
+                    for (int c = 0; c < outC; ++c)
+                        acc[c] += (static_cast<Acc>(pixel[c]) + inputOffset) * static_cast<Acc>(w[c]);
+                } else {
+                    for (int ic = 0; ic < inC; ++ic) {
+                        const Acc value = static_cast<Acc>(pixel[ic]) + inputOffset;
+                        Acc* accChannel = acc.data() + ic * depthMultiplier;
+                        const Weight* wChannel = w + ic * depthMultiplier;
+                        for (int m = 0; m < depthMultiplier; ++m) accChannel[m] += value * static_cast<Acc>(wChannel[m]);
                     }
                 }
             }
@@ -70,20 +74,25 @@ void depthwiseConv2dAccumulate(const ConvShape& s, int depthMultiplier, const In
     }
 }
 
-/// reference_ops::DepthwiseConv (float): output = clamp(sum + bias). `bias` may be null.
+/// Float depthwise convolution: output = clamp(sum + bias), summed in TFLite's reference
+/// order (reference_ops::DepthwiseConv), or with `xnnpackOrder` as XNNPACK's dwconv
+/// microkernels do: starting from the bias, taps column by column. `bias` may be null.
 inline void depthwiseConv2dFloat(const ConvShape& s, int depthMultiplier, const float* input, const float* filter,
                                  const float* bias, float activationMin, float activationMax, float* output,
-                                 int64_t rowBegin, int64_t rowEnd)
+                                 int64_t rowBegin, int64_t rowEnd, bool xnnpackOrder = false)
 {
     const int outC = s.outputChannels;
-    depthwiseConv2dAccumulate<float>(s, depthMultiplier, input, 0.0f, filter, rowBegin, rowEnd,
-                                     [&](int64_t pixel, const float* acc) {
-                                         float* out = output + pixel * outC;
-                                         for (int oc = 0; oc < outC; ++oc) {
-                                             const float value = acc[oc] + (bias ? bias[oc] : 0.0f);
-                                             out[oc] = std::min(std::max(value, activationMin), activationMax);
-                                         }
-                                     });
+    const bool addBias = bias && !xnnpackOrder;
+    depthwiseConv2dAccumulate<float>(
+        s, depthMultiplier, input, 0.0f, filter, rowBegin, rowEnd,
+        [&](int64_t pixel, const float* acc) {
+            float* out = output + pixel * outC;
+            for (int oc = 0; oc < outC; ++oc) {
+                const float value = addBias ? acc[oc] + bias[oc] : acc[oc];
+                out[oc] = std::min(std::max(value, activationMin), activationMax);
+            }
+        },
+        xnnpackOrder ? bias : nullptr, xnnpackOrder);
 }
 
 /// Quantized depthwise convolution (int8, uint8, int16x8); see conv2dQuantized.

@@ -41,14 +41,17 @@ std::vector<int16_t> packFullyConnectedQuantized(const Source* weights, const Fu
     return packed;
 }
 
-/// reference_ops::FullyConnected (float) for batches [batchBegin, batchEnd); `bias` may be null.
+/// reference_ops::FullyConnected (float) for batches [batchBegin, batchEnd); `bias` may be
+/// null. With `biasFirst` the sums start from the bias (XNNPACK's GEMM order).
 inline void fullyConnectedFloat(const FullyConnectedShape& s, const float* input, const float* weightsDepthMajor,
                                 const float* bias, float activationMin, float activationMax, float* output,
-                                int64_t batchBegin, int64_t batchEnd)
+                                int64_t batchBegin, int64_t batchEnd, bool biasFirst = false)
 {
     std::vector<float> acc(s.units);
+    const bool addBias = bias && !biasFirst;
     for (int64_t b = batchBegin; b < batchEnd; ++b) {
-        std::fill(acc.begin(), acc.end(), 0.0f);
+        if (bias && biasFirst) std::copy(bias, bias + s.units, acc.begin());
+        else std::fill(acc.begin(), acc.end(), 0.0f);
         const float* in = input + b * s.depth;
         for (int i = 0; i < s.depth; ++i) {
             const float value = in[i];
@@ -57,7 +60,7 @@ inline void fullyConnectedFloat(const FullyConnectedShape& s, const float* input
         }
         float* out = output + b * s.units;
         for (int o = 0; o < s.units; ++o)
-            out[o] = std::min(std::max(acc[o] + (bias ? bias[o] : 0.0f), activationMin), activationMax);
+            out[o] = std::min(std::max(addBias ? acc[o] + bias[o] : acc[o], activationMin), activationMax);
     }
 }
 
