@@ -1,7 +1,7 @@
 #pragma once
 // Kernel factories of the elementwise and activation ops. Each op family lives in its
 // own file (add_sub.cpp, mul.cpp, activations.cpp, logistic_tanh.cpp, softmax.cpp,
-// quantize.cpp, minmax.cpp); elementwise_registration.cpp registers them.
+// quantize.cpp, minmax_div.cpp, unary_math.cpp); elementwise_registration.cpp registers them.
 
 #include <memory>
 
@@ -36,5 +36,17 @@ std::unique_ptr<OpKernel> makeSoftmaxKernel();
 std::unique_ptr<OpKernel> makeQuantizeKernel();
 /// DEQUANTIZE: int8/uint8/int16 (per-tensor or per-axis) and float16 -> float32.
 std::unique_ptr<OpKernel> makeDequantizeKernel();
+
+/// MAXIMUM, MINIMUM: broadcasting comparison of stored values (float32, 8/16/32-bit ints).
+std::unique_ptr<OpKernel> makeMaximumKernel();
+std::unique_ptr<OpKernel> makeMinimumKernel();
+/// DIV: float32 (and int32) with a fused activation.
+std::unique_ptr<OpKernel> makeDivKernel();
+/// EXP, ELU, GELU: float32; int8 (GELU also uint8) through TFLite's 256-entry table.
+std::unique_ptr<OpKernel> makeExpKernel();
+std::unique_ptr<OpKernel> makeEluKernel();
+std::unique_ptr<OpKernel> makeGeluKernel();
+/// PRELU: float32, int8, uint8 with a broadcast alpha tensor.
+std::unique_ptr<OpKernel> makePreluKernel();
 
 } // namespace rf

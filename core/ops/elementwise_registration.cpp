@@ -18,6 +18,13 @@ void registerElementwiseOps(OpRegistry& registry)
     registry.add(OpType::Softmax, &makeSoftmaxKernel);
     registry.add(OpType::Quantize, &makeQuantizeKernel);
     registry.add(OpType::Dequantize, &makeDequantizeKernel);
+    registry.add(OpType::Maximum, &makeMaximumKernel);
+    registry.add(OpType::Minimum, &makeMinimumKernel);
+    registry.add(OpType::Div, &makeDivKernel);
+    registry.add(OpType::Exp, &makeExpKernel);
+    registry.add(OpType::Elu, &makeEluKernel);
+    registry.add(OpType::Gelu, &makeGeluKernel);
+    registry.add(OpType::Prelu, &makePreluKernel);
 }
 
 } // namespace rf
