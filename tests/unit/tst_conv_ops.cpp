@@ -396,6 +396,32 @@ private slots:
         QVERIFY2(std::abs(result[0] - expected) <= 1e-5 * expected, qPrintable(QString::number(result[0])));
     }
 
+    void floatSummationOrderFollowsTheMode()
+    {
+        // 1x1 conv over (1e8, 1) with weights (1, 1) and bias -1e8. TFLite sums the taps
+        // first: 1e8 + 1 rounds to 1e8 in float, plus the bias gives 0. XNNPACK starts from
+        // the bias: -1e8 + 1e8 = 0, + 1 = 1.
+        const Graph conv = floatConvGraph({1, 1, 1, 2}, {1, 1, 1, 2}, {1, 1}, {-1e8f}, Padding::Valid, 1, 1);
+        QCOMPARE(runGraph<float>(conv, std::vector<float>{1e8f, 1.0f}, KernelMode::Builtin), (std::vector<float>{0.0f}));
+        QCOMPARE(runGraph<float>(conv, std::vector<float>{1e8f, 1.0f}, KernelMode::Xnnpack), (std::vector<float>{1.0f}));
+        // Depthwise 2x2 taps of ones over [1e8 1; -1e8 0]: TFLite goes row by row
+        // (1e8 + 1 = 1e8, - 1e8 = 0, + 0 = 0); XNNPACK column by column (1e8 - 1e8 = 0,
+        // + 1 = 1, + 0 = 1).
+        Graph g;
+        const int32_t in = addTensor(g, "input", DType::Float32, {1, 2, 2, 1});
+        const int32_t w = addConstant(g, "filter", DType::Float32, {1, 2, 2, 1}, std::vector<float>(4, 1.0f));
+        const int32_t b = addConstant(g, "bias", DType::Float32, {1}, std::vector<float>{0.0f});
+        const int32_t out = addTensor(g, "output", DType::Float32, {});
+        Op& op = addOp(g, OpType::DepthwiseConv2D, {in, w, b}, {out});
+        op.attrs.padding = Padding::Valid;
+        op.attrs.depthMultiplier = 1;
+        g.inputs = {in};
+        g.outputs = {out};
+        const std::vector<float> input{1e8f, 1.0f, -1e8f, 0.0f};
+        QCOMPARE(runGraph<float>(g, input, KernelMode::Builtin), (std::vector<float>{0.0f}));
+        QCOMPARE(runGraph<float>(g, input, KernelMode::Xnnpack), (std::vector<float>{1.0f}));
+    }
+
     void prepareRejectsBadQuantization()
     {
         const auto build = [](QuantParams filterQuant) {
