@@ -69,6 +69,16 @@ Graph stridedSlice(Shape input, std::vector<int32_t> begin, std::vector<int32_t>
     return g.graph;
 }
 
+Graph resizeGraph(OpType type, DType dtype, Shape input, int height, int width, bool alignCorners, bool halfPixel,
+                  QuantParams q = {})
+{
+    OneOp g = oneOp(type, dtype, std::move(input), q, q);
+    addOperand(g, "size", DType::Int32, {2}, std::vector<int32_t>{height, width});
+    g.graph.ops.back().attrs.alignCorners = alignCorners;
+    g.graph.ops.back().attrs.halfPixelCenters = halfPixel;
+    return g.graph;
+}
+
 } // namespace
 
 class TestLayoutOps : public QObject {
@@ -410,6 +420,73 @@ private slots:
         uneven.ops.back().outputs.push_back(addTensor(uneven, "y2", DType::Float32, {}));
         const std::string error = prepareError(uneven);
         QVERIFY2(error.find("SPLIT") != std::string::npos && error.find("equal parts") != std::string::npos, error.c_str());
+    }
+    void resizeBilinear()
+    {
+        // Exact 2x upsampling of [0, 4]: corners copied, neighbours averaged, the last
+        // column/row clamped to the edge: [0, 2, 4, 4] on both output rows.
+        RunResult r = runGraph(resizeGraph(OpType::ResizeBilinear, DType::Float32, {1, 1, 2, 1}, 2, 4, false, false),
+                               {bytesOf(std::vector<float>{0, 4})});
+        QVERIFY2(r.interpreter, r.error.c_str());
+        QCOMPARE(r.shape(), (Shape{1, 2, 4, 1}));
+        QCOMPARE(r.output<float>(), (std::vector<float>{0, 2, 4, 4, 0, 2, 4, 4}));
+        // Half-pixel centres, 2 -> 4: source x = (x + 0.5) * 0.5 - 0.5 = -0.25, 0.25, 0.75, 1.25,
+        // clipped to the input: 0, 1, 3, 4 (float, and the same in XNNPACK's lerp form).
+        for (KernelMode mode : {KernelMode::Builtin, KernelMode::Xnnpack}) {
+            r = runGraph(resizeGraph(OpType::ResizeBilinear, DType::Float32, {1, 1, 2, 1}, 1, 4, false, true),
+                         {bytesOf(std::vector<float>{0, 4})}, mode);
+            QVERIFY2(r.interpreter, r.error.c_str());
+            QCOMPARE(r.output<float>(), (std::vector<float>{0, 1, 3, 4}));
+        }
+        // int8, 10-bit fixed point: weights 256/1024 and 768/1024 of 100 give 25.5 and 75.5 before
+        // the 2^20 division; TFLite's (sum + 2^19) / 2^20 truncates them to 25 and 75.
+        for (KernelMode mode : {KernelMode::Builtin, KernelMode::Xnnpack}) {
+            r = runGraph(resizeGraph(OpType::ResizeBilinear, DType::Int8, {1, 1, 2, 1}, 1, 4, false, true, quant(0.1f, 0)),
+                         {bytesOf(std::vector<int8_t>{0, 100})}, mode);
+            QVERIFY2(r.interpreter, r.error.c_str());
+            QCOMPARE(r.output<int8_t>(), (std::vector<int8_t>{0, 25, 75, 100}));
+        }
+        const std::string error =
+            prepareError(resizeGraph(OpType::ResizeBilinear, DType::Float32, {1, 1, 2, 1}, 1, 4, true, true));
+        QVERIFY2(error.find("RESIZE_BILINEAR") != std::string::npos && error.find("align_corners") != std::string::npos,
+                 error.c_str());
+    }
+
+    void resizeNearestNeighbor()
+    {
+        const auto input = bytesOf(std::vector<uint8_t>{10, 20, 30});
+        // 3 -> 5: floor(x * 0.6) = 0, 0, 1, 1, 2 (the uint8 kernel's 16.16 scale agrees).
+        RunResult r = runGraph(resizeGraph(OpType::ResizeNearestNeighbor, DType::UInt8, {1, 1, 3, 1}, 1, 5, false, false,
+                                           quant(1.0f, 0)),
+                               {input});
+        QVERIFY2(r.interpreter, r.error.c_str());
+        QCOMPARE(r.output<uint8_t>(), (std::vector<uint8_t>{10, 10, 20, 20, 30}));
+        // Half-pixel: floor((x + 0.5) * 0.6) = 0, 0, 1, 2, 2.
+        r = runGraph(resizeGraph(OpType::ResizeNearestNeighbor, DType::UInt8, {1, 1, 3, 1}, 1, 5, false, true,
+                                 quant(1.0f, 0)),
+                     {input});
+        QCOMPARE(r.output<uint8_t>(), (std::vector<uint8_t>{10, 10, 20, 30, 30}));
+        // align_corners: round(x * 2/4) with halves away from zero = 0, 1, 1, 2, 2.
+        r = runGraph(resizeGraph(OpType::ResizeNearestNeighbor, DType::UInt8, {1, 1, 3, 1}, 1, 5, true, false,
+                                 quant(1.0f, 0)),
+                     {input});
+        QCOMPARE(r.output<uint8_t>(), (std::vector<uint8_t>{10, 20, 20, 30, 30}));
+    }
+
+    void concatenateXnnpackCopiesStoredBytes()
+    {
+        // The reference runtime's XNNPACK delegate ignores the scales: bytes are copied.
+        Graph graph;
+        const int32_t a = addTensor(graph, "a", DType::UInt8, {1, 2}, quant(0.5f, 10));
+        const int32_t b = addTensor(graph, "b", DType::UInt8, {1, 1}, quant(1.0f, 0));
+        const int32_t out = addTensor(graph, "out", DType::UInt8, {}, quant(1.0f, 0));
+        addOp(graph, OpType::Concatenation, {a, b}, {out}).attrs.axis = 1;
+        graph.inputs = {a, b};
+        graph.outputs = {out};
+        const RunResult r = runGraph(graph, {bytesOf(std::vector<uint8_t>{10, 21}), bytesOf(std::vector<uint8_t>{7})},
+                                     KernelMode::Xnnpack);
+        QVERIFY2(r.interpreter, r.error.c_str());
+        QCOMPARE(r.output<uint8_t>(), (std::vector<uint8_t>{10, 21, 7}));
     }
 };
 
