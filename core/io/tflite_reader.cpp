@@ -60,6 +60,15 @@ std::string intListToString(const flatbuffers::Vector<int32_t>* values)
     return text + "]";
 }
 
+/// Element i of a vector of 64-bit integers. The verifier guarantees 4-byte alignment
+/// of vector data only, so 8-byte elements are copied out rather than loaded in place.
+int64_t int64Element(const flatbuffers::Vector<int64_t>* values, flatbuffers::uoffset_t i)
+{
+    int64_t value;
+    std::memcpy(&value, values->Data() + static_cast<size_t>(i) * sizeof(int64_t), sizeof value);
+    return flatbuffers::EndianScalar(value);
+}
+
 /// Reads one model, keeping the file bytes and the verified root together.
 class TfliteGraphReader {
 public:
@@ -293,7 +302,7 @@ Status TfliteGraphReader::readQuantization(int32_t index, const tflite::Tensor* 
         if (!std::isfinite(scale))
             return fail(label + " has a non-finite quantization scale (" + std::to_string(scale) + ")");
         tensor.quant.scales.push_back(scale);
-        tensor.quant.zeroPoints.push_back(zeroPoints->Get(static_cast<flatbuffers::uoffset_t>(i)));
+        tensor.quant.zeroPoints.push_back(int64Element(zeroPoints, static_cast<flatbuffers::uoffset_t>(i)));
     }
     return Status::ok();
 }

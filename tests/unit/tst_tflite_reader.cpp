@@ -705,6 +705,22 @@ private slots:
         EXPECT_ERROR(readSpec(spec), kSource.c_str(), "op #0 (RELU)", "not produced by any earlier op");
     }
 
+    void fuzzerRegressionsAreHandled()
+    {
+        // Inputs that once crashed the reader under the fuzzer (tests/fuzz/regressions,
+        // see docs/fuzzing.md). The sanitizer presets make this a real check; here they
+        // must at least read or fail with a message naming the file.
+        const std::string dir = std::string(RF_SOURCE_DIR) + "/tests/fuzz/regressions";
+        int count = 0;
+        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+            const auto bytes = rf::test::readFileBytes(entry.path().string());
+            const auto result = readTfliteBuffer(bytes.data(), bytes.size(), kSource);
+            if (!result.isOk()) QVERIFY2(result.message().rfind(kSource + ":", 0) == 0, result.message().c_str());
+            ++count;
+        }
+        QVERIFY(count >= 1);
+    }
+
     // ---- Format sniffing --------------------------------------------------------------
 
     void loaderSniffsFormats()
