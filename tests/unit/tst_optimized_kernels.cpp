@@ -376,6 +376,8 @@ private slots:
         QTest::addColumn<bool>("outputSigned");
         QTest::newRow("double rounding int8") << int(requant::Flavour::DoubleRounding) << true;
         QTest::newRow("single rounding int8") << int(requant::Flavour::SingleRounding) << true;
+        QTest::newRow("double rounding ties up int8") << int(requant::Flavour::DoubleRoundingTiesUp) << true;
+        QTest::newRow("double rounding ties up uint8") << int(requant::Flavour::DoubleRoundingTiesUp) << false;
         QTest::newRow("fp32 int8") << int(requant::Flavour::Fp32) << true;
         QTest::newRow("double rounding uint8") << int(requant::Flavour::DoubleRounding) << false;
         QTest::newRow("single rounding uint8") << int(requant::Flavour::SingleRounding) << false;
@@ -419,6 +421,8 @@ private slots:
                         scaled = requant::DoubleRounding32{params.multipliers.data(), params.shifts.data()}.apply(value, c);
                     else if (f == requant::Flavour::SingleRounding)
                         scaled = requant::SingleRounding32{params.multipliers.data(), params.shifts.data()}.apply(value, c);
+                    else if (f == requant::Flavour::DoubleRoundingTiesUp)
+                        scaled = requant::DoubleRoundingTiesUp32{params.multipliers.data(), params.shifts.data()}.apply(value, c);
                     else
                         scaled = requant::Fp32{params.scales.data(), float(lo - zeroPoint), float(hi - zeroPoint)}.apply(value, c);
                     expected[size_t(r) * channels + c] = outputSigned

@@ -57,10 +57,10 @@ RF_TARGET_AVX512 inline __m512i interleaveLow32(__m512i even, __m512i odd)
     return _mm512_mask_blend_epi32(static_cast<__mmask16>(0xAAAA), even, _mm512_slli_epi64(odd, 32));
 }
 
-// gemmlowp SaturatingRoundingDoublingHighMul + RoundingDivideByPOT, 16 lanes.
+// gemmlowp SaturatingRoundingDoublingHighMul of (x << leftShift), 16 lanes.
 // (a*b + nudge) / 2^31 truncated toward zero, with nudge = 2^30 or 1 - 2^30 by sign,
 // equals floor((a*b + 2^30) / 2^31) for every product, hence the arithmetic shift.
-RF_TARGET_AVX512 inline __m512i doubleRounding(__m512i x, __m512i multiplier, __m512i leftShift, __m512i rightShift)
+RF_TARGET_AVX512 inline __m512i doublingHighMul(__m512i x, __m512i multiplier, __m512i leftShift)
 {
     const __m512i shifted = _mm512_sllv_epi32(x, leftShift);
     const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
@@ -71,8 +71,13 @@ RF_TARGET_AVX512 inline __m512i doubleRounding(__m512i x, __m512i multiplier, __
     const __m512i minimum = _mm512_set1_epi32(std::numeric_limits<int32_t>::min());
     const __mmask16 overflow =
         _mm512_cmpeq_epi32_mask(shifted, minimum) & _mm512_cmpeq_epi32_mask(multiplier, minimum);
-    high = _mm512_mask_mov_epi32(high, overflow, _mm512_set1_epi32(std::numeric_limits<int32_t>::max()));
+    return _mm512_mask_mov_epi32(high, overflow, _mm512_set1_epi32(std::numeric_limits<int32_t>::max()));
+}
 
+// ... then gemmlowp RoundingDivideByPOT (ties away from zero).
+RF_TARGET_AVX512 inline __m512i doubleRounding(__m512i x, __m512i multiplier, __m512i leftShift, __m512i rightShift)
+{
+    const __m512i high = doublingHighMul(x, multiplier, leftShift);
     const __m512i one = _mm512_set1_epi32(1);
     const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, rightShift), one);
     const __m512i remainder = _mm512_and_si512(high, mask);
@@ -80,6 +85,20 @@ RF_TARGET_AVX512 inline __m512i doubleRounding(__m512i x, __m512i multiplier, __
     threshold = _mm512_mask_add_epi32(threshold, _mm512_cmplt_epi32_mask(high, _mm512_setzero_si512()), threshold, one);
     __m512i result = _mm512_srav_epi32(high, rightShift);
     return _mm512_mask_add_epi32(result, _mm512_cmpgt_epi32_mask(remainder, threshold), result, one);
+}
+
+// ... or a rounding right shift with ties toward +infinity: floor(h / 2^r + 1/2) is
+// (h >> r) plus bit r - 1 of h (no increment when r = 0).
+RF_TARGET_AVX512 inline __m512i doubleRoundingTiesUp(__m512i x, __m512i multiplier, __m512i leftShift,
+                                                    __m512i rightShift)
+{
+    const __m512i high = doublingHighMul(x, multiplier, leftShift);
+    const __m512i one = _mm512_set1_epi32(1);
+    const __mmask16 shifting = _mm512_cmpgt_epi32_mask(rightShift, _mm512_setzero_si512());
+    const __m512i halfBit =
+        _mm512_and_si512(_mm512_srav_epi32(high, _mm512_max_epi32(_mm512_sub_epi32(rightShift, one), _mm512_setzero_si512())), one);
+    return _mm512_mask_add_epi32(_mm512_srav_epi32(high, rightShift), shifting, _mm512_srav_epi32(high, rightShift),
+                                 halfBit);
 }
 
 // ruy: (acc * multiplier + 2^(totalShift - 1)) >> totalShift in 64 bits.
@@ -120,6 +139,10 @@ RF_TARGET_AVX512 void requantizeAvx512(const RowRequantizer& q, const int32_t* a
                 scaled = doubleRounding(value, _mm512_load_si512(q.multipliers.data() + c),
                                         _mm512_load_si512(q.leftShifts.data() + c),
                                         _mm512_load_si512(q.rightShifts.data() + c));
+            } else if constexpr (F == requant::Flavour::DoubleRoundingTiesUp) {
+                scaled = doubleRoundingTiesUp(value, _mm512_load_si512(q.multipliers.data() + c),
+                                              _mm512_load_si512(q.leftShifts.data() + c),
+                                              _mm512_load_si512(q.rightShifts.data() + c));
             } else if constexpr (F == requant::Flavour::SingleRounding) {
                 scaled = singleRounding(value, _mm512_load_si512(q.multipliers.data() + c),
                                         _mm512_load_si512(q.totalShifts.data() + c));
@@ -200,7 +223,9 @@ void requantizeRows(const RowRequantizer& q, const int32_t* acc, int64_t accStri
             requantizeAvx512<requant::Flavour::Fp32>(q, acc, accStride, bias, rows, static_cast<uint8_t*>(out), outStride);
             return;
         case requant::Flavour::DoubleRoundingTiesUp:
-            break; // No vector version yet: the scalar functor below.
+            requantizeAvx512<requant::Flavour::DoubleRoundingTiesUp>(q, acc, accStride, bias, rows,
+                                                                     static_cast<uint8_t*>(out), outStride);
+            return;
         }
     }
     if (q.outputSigned)

@@ -1,7 +1,7 @@
 #pragma once
 // Vectorized requantization of int32 accumulator rows into int8/uint8 outputs, bit for
-// bit the same as the scalar functors of kernels/requantize.h (double rounding, ruy's
-// single rounding, XNNPACK's fp32) followed by requant::finishQuantized.
+// bit the same as the scalar functors of kernels/requantize.h (double rounding with ties
+// away from zero or upward, ruy's single rounding, XNNPACK's fp32) followed by requant::finishQuantized.
 
 #include <cstdint>
 
