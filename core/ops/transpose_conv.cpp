@@ -111,10 +111,12 @@ public:
             if (arithmetic_ == Arithmetic::Int16x8 && (input.quant.zeroPoint() != 0 || output.quant.zeroPoint() != 0))
                 return ctx.error("int16 input " + inputLabel + " and output must have zero point 0");
             // Builtin: reference and optimized TransposeConv both requantize with
-            // MultiplyByQuantizedMultiplier (double rounding).
-            const auto flavour = convolution::xnnpackTakesNode(ctx, arithmetic_, kWeights, kBias)
-                                     ? requant::Flavour::Fp32
-                                     : requant::Flavour::DoubleRounding;
+            // MultiplyByQuantizedMultiplier (double rounding). The XNNPACK delegate only
+            // takes a TRANSPOSE_CONV whose output shape is static.
+            const auto flavour =
+                outputShapeIsConstant_ && convolution::xnnpackTakesNode(ctx, arithmetic_, kWeights, kBias)
+                    ? requant::Flavour::Fp32
+                    : requant::Flavour::DoubleRounding;
             wideAccumulator_ = arithmetic_ == Arithmetic::Int16x8 &&
                                !(ctx.hasInput(kBias) && ctx.inputTensor(kBias).dtype == DType::Int32);
             setup_ = convolution::makeQuantizedSetup(ctx, kInput, kWeights, channels, attrs.activation, flavour);
