@@ -118,6 +118,18 @@ private slots:
             QCOMPARE(runGraph<int8_t>(g, std::vector<int8_t>{14, 6}, mode), (std::vector<int8_t>{4, -5}));
     }
 
+    void relu6ClampPerMode()
+    {
+        // Output scale 4, zero point 1, RELU6: the upper bound is 6 / 4 = 1.5 steps above the
+        // zero point. TFLite: 1 + round(1.5) = 3 (half away from zero). XNNPACK:
+        // lrintf(1.5 + 1) = 2 (half to even). An input of 100 (real 100) saturates.
+        Graph g = fcGraph<int8_t, int32_t>(DType::Int8, {1, 1}, quant(1.0f, 0), DType::Int8, {1, 1}, {1}, quant(1.0f, 0),
+                                           DType::Int32, {0}, quant(4.0f, 1));
+        g.ops[0].attrs.activation = FusedActivation::Relu6;
+        QCOMPARE(runGraph<int8_t>(g, std::vector<int8_t>{100}, KernelMode::Builtin), (std::vector<int8_t>{3}));
+        QCOMPARE(runGraph<int8_t>(g, std::vector<int8_t>{100}, KernelMode::Xnnpack), (std::vector<int8_t>{2}));
+    }
+
     void uint8WithWeightZeroPoint()
     {
         // Input scale 0.5 zp 128, weights scale 0.25 zp 120, output scale 0.5 zp 100:
