@@ -87,6 +87,9 @@ public:
                 path_ = Path::QuantizedHW;
                 hwParams_ = kernels::quantizedMeanHWParams(inputZeroPoint_, inputScale_, outputZeroPoint_, outputScale_,
                                                            pixels_);
+            } else if (xnnpack && !(dtype_ == DType::Int16 && keepDims && overHeightWidth)) {
+                // Not delegated: the reference runtime's own (older) TFLite kernel runs it.
+                path_ = Path::LegacyQuantized;
             } else {
                 path_ = Path::QuantizedGeneral;
                 int32_t multiplier = 0;
@@ -124,6 +127,17 @@ public:
                 kernels::quantizedMeanGeneral(plan_, in.data<uint8_t>(), out.data<uint8_t>(), generalParams_);
             else kernels::quantizedMeanGeneral(plan_, in.data<int16_t>(), out.data<int16_t>(), generalParams_);
             break;
+        case Path::LegacyQuantized:
+            if (dtype_ == DType::Int8)
+                kernels::legacyQuantizedMean(plan_, in.data<int8_t>(), out.data<int8_t>(), inputZeroPoint_, inputScale_,
+                                             outputZeroPoint_, outputScale_);
+            else if (dtype_ == DType::UInt8)
+                kernels::legacyQuantizedMean(plan_, in.data<uint8_t>(), out.data<uint8_t>(), inputZeroPoint_, inputScale_,
+                                             outputZeroPoint_, outputScale_);
+            else
+                kernels::legacyQuantizedMean(plan_, in.data<int16_t>(), out.data<int16_t>(), inputZeroPoint_, inputScale_,
+                                             outputZeroPoint_, outputScale_);
+            break;
         case Path::QuantizedHW:
             if (dtype_ == DType::Int8)
                 kernels::quantizedMeanHW(in.data<int8_t>(), out.data<int8_t>(), batches_, pixels_, channels_, hwParams_);
@@ -141,7 +155,7 @@ public:
     }
 
 private:
-    enum class Path { Float, XnnpackFloatHW, Int32, Int64, QuantizedGeneral, QuantizedHW, XnnpackQuantizedHW };
+    enum class Path { Float, XnnpackFloatHW, Int32, Int64, QuantizedGeneral, LegacyQuantized, QuantizedHW, XnnpackQuantizedHW };
     Path path_ = Path::Float;
     DType dtype_ = DType::Unknown;
     kernels::ReductionPlan plan_;

@@ -140,6 +140,22 @@ private slots:
         QCOMPARE(r.output<int32_t>(), (std::vector<int32_t>{-3, 5}));
     }
 
+    void xnnpackModeUsesTheReferenceRuntimesOwnKernelWhenNotDelegated()
+    {
+        // Mean over the last axis with equal parameters: the current builtin kernel requantizes
+        // (sum * 2^30 * 2^-31 with rounding: -7 -> -3.5 -> -3, 11 -> 5.5 -> 6); the reference
+        // runtime's older kernel divides the sum by the count in C: -7/2 = -3, 11/2 = 5.
+        const std::vector<int8_t> input{-3, -4, 5, 6};
+        const RunResult builtin =
+            runGraph(meanGraph(DType::Int8, {1, 2, 2}, {2}, false, quant(0.5f, 0), quant(0.5f, 0)), {bytesOf(input)});
+        QVERIFY2(builtin.interpreter, builtin.error.c_str());
+        QCOMPARE(builtin.output<int8_t>(), (std::vector<int8_t>{-3, 6}));
+        const RunResult xnnpack = runGraph(meanGraph(DType::Int8, {1, 2, 2}, {2}, false, quant(0.5f, 0), quant(0.5f, 0)),
+                                           {bytesOf(input)}, KernelMode::Xnnpack);
+        QVERIFY2(xnnpack.interpreter, xnnpack.error.c_str());
+        QCOMPARE(xnnpack.output<int8_t>(), (std::vector<int8_t>{-3, 5}));
+    }
+
     void floatXnnpackMultipliesByReciprocal()
     {
         // Nine pixels take XNNPACK's multipass kernel; integer sums are exact in any order,

@@ -173,6 +173,41 @@ void quantizedMeanGeneral(const ReductionPlan& plan, const T* input, T* output, 
     }
 }
 
+/// The quantized MEAN of the TFLite version inside the reference (XNNPACK) runtime, for
+/// the means its delegate does not take. Same input and output parameters: the int32 sum
+/// divided by the count in C (truncating) division. Otherwise the float-based
+/// QuantizedMeanOrSum of that era: round_half_away(sum / count * s + b) + zp_out with
+/// s = scale_in / scale_out and b = -zp_in * s (float), clamped to the storage range.
+/// (Both checked against the oracle on int8 and int16 means over other axes.)
+template <typename T>
+void legacyQuantizedMean(const ReductionPlan& plan, const T* input, T* output, int32_t inputZeroPoint, float inputScale,
+                         int32_t outputZeroPoint, float outputScale)
+{
+    std::vector<int32_t> sums(static_cast<size_t>(plan.outputCount), 0);
+    reduceSum(plan, input, sums.data(), [](int32_t a, T b) {
+        return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(static_cast<int32_t>(b)));
+    });
+    if (plan.reducedCount == 0) {
+        std::fill(output, output + plan.outputCount, T{});
+        return;
+    }
+    const auto count = static_cast<int32_t>(plan.reducedCount);
+    if (inputZeroPoint == outputZeroPoint && inputScale == outputScale) {
+        for (int64_t i = 0; i < plan.outputCount; ++i) output[i] = static_cast<T>(sums[i] / count);
+        return;
+    }
+    const float scale = inputScale / outputScale;
+    const float bias = static_cast<float>(-inputZeroPoint) * scale;
+    const auto qmax = static_cast<float>(std::numeric_limits<T>::max());
+    const auto qmin = static_cast<float>(std::numeric_limits<T>::min());
+    for (int64_t i = 0; i < plan.outputCount; ++i) {
+        const float mean = static_cast<float>(sums[i]) / static_cast<float>(count);
+        float result = std::min(std::round(mean * scale + bias) + static_cast<float>(outputZeroPoint), qmax);
+        result = std::max(result, qmin);
+        output[i] = static_cast<T>(result);
+    }
+}
+
 /// Parameters of TFLite's optimized Mean4D kernel (int8 / uint8, mean over H and W).
 struct QuantizedMeanHWParams {
     int32_t multiplier = 0;
