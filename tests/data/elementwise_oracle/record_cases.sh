@@ -63,6 +63,8 @@ record relu6_u8 RELU6 "{\"inputs\":[$(q uint8 [$S8] 0.05 100)],\"output\":$(q ui
 record relu_n1_to_1_s8 RELU_N1_TO_1 "{\"inputs\":[$(q int8 [$S8] 0.05 -10)],\"output\":$(q int8 [$S8] 0.03 -60)}"
 record softmax_s8 SOFTMAX "{\"inputs\":[$(q int8 [8,128] 0.05 -10)],\"output\":$(q int8 [8,128] 0.00390625 -128)}"
 record softmax_u8 SOFTMAX "{\"inputs\":[$(q uint8 [8,128] 0.05 100)],\"output\":$(q uint8 [8,128] 0.00390625 0)}"
+record softmax_s16 SOFTMAX "{\"inputs\":[$(q int16 [16,64] 0.001 0)],\"output\":$(q int16 [16,64] 0.000030517578125 0)}"
+record softmax_s8_to_s16 SOFTMAX "{\"inputs\":[$(q int8 [8,100] 0.05 3)],\"output\":$(q int16 [8,100] 0.000030517578125 0)}"
 record softmax_f32 SOFTMAX "{\"inputs\":[$(f [4,64])],\"output\":$(f [4,64])}"
 record elu_s8 ELU "{\"inputs\":[$(q int8 [$S8] 0.05 3)],\"output\":$(q int8 [$S8] 0.03 -20)}"
 record gelu_s8 GELU "{\"inputs\":[$(q int8 [$S8] 0.05 3)],\"output\":$(q int8 [$S8] 0.03 -20)}"
