@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/requantize.h"
@@ -108,7 +109,15 @@ void conv2dAccumulate(const ConvShape& s, const Input* input, Acc inputOffset, c
                         for (int c = 0; c < ci; ++c) {
                             const Acc value = static_cast<Acc>(pixel[g * ci + c]) + inputOffset;
                             const Weight* w = taps + static_cast<size_t>(c) * outC + g * groupOutC;
-                            for (int oc = 0; oc < groupOutC; ++oc) accGroup[oc] += value * static_cast<Acc>(w[oc]);
+                            if constexpr (std::is_same_v<Acc, int32_t> && std::is_same_v<Weight, int16_t>) {
+                                // Offset 8-bit inputs and zero-point-free int16 inputs fit in 16
+                                // bits; a 16x16->32 product lets the compiler use widening multiplies.
+                                const auto narrow = static_cast<int16_t>(value);
+                                for (int oc = 0; oc < groupOutC; ++oc)
+                                    accGroup[oc] += static_cast<int32_t>(narrow) * static_cast<int32_t>(w[oc]);
+                            } else {
+                                for (int oc = 0; oc < groupOutC; ++oc) accGroup[oc] += value * static_cast<Acc>(w[oc]);
+                            }
                         }
                     }
                 }

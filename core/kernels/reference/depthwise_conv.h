@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/reference/conv.h"
@@ -58,8 +59,16 @@ void depthwiseConv2dAccumulate(const ConvShape& s, int depthMultiplier, const In
                 const Input* pixel = inputBatch + (static_cast<size_t>(inY) * s.inputWidth + inX) * inC;
                 const Weight* w = filter + (static_cast<size_t>(fy) * s.filterWidth + fx) * outC;
                 if (depthMultiplier == 1) {
-                    for (int c = 0; c < outC; ++c)
-                        acc[c] += (static_cast<Acc>(pixel[c]) + inputOffset) * static_cast<Acc>(w[c]);
+                    if constexpr (std::is_same_v<Acc, int32_t> && std::is_same_v<Weight, int16_t>) {
+                        // Offset 8-bit (and zero-point-free int16) inputs fit in 16 bits, so a
+                        // 16x16->32 product lets the compiler use widening multiplies.
+                        for (int c = 0; c < outC; ++c)
+                            acc[c] += static_cast<int32_t>(static_cast<int16_t>(pixel[c] + inputOffset)) *
+                                      static_cast<int32_t>(w[c]);
+                    } else {
+                        for (int c = 0; c < outC; ++c)
+                            acc[c] += (static_cast<Acc>(pixel[c]) + inputOffset) * static_cast<Acc>(w[c]);
+                    }
                 } else {
                     for (int ic = 0; ic < inC; ++ic) {
                         const Acc value = static_cast<Acc>(pixel[ic]) + inputOffset;
