@@ -108,10 +108,17 @@ Status TfliteGraphReader::checkHeader() const
         return fail("the file is truncated (" + std::to_string(size_) +
                     " bytes); a TensorFlow Lite model is at least a flatbuffer header of 8 bytes");
     if (std::memcmp(file_ + 4, tflite::ModelIdentifier(), 4) != 0) {
+        static const char hexDigits[] = "0123456789abcdef";
         std::string found;
         for (size_t i = 4; i < 8; ++i) {
-            const char c = static_cast<char>(file_[i]);
-            found += (c >= 0x20 && c < 0x7f) ? std::string(1, c) : "\\x" + std::to_string(static_cast<int>(file_[i]));
+            const uint8_t byte = file_[i];
+            if (byte >= 0x20 && byte < 0x7f) {
+                found += static_cast<char>(byte);
+            } else {
+                found += "\\x";
+                found += hexDigits[byte >> 4];
+                found += hexDigits[byte & 15];
+            }
         }
         return fail("not a TensorFlow Lite model: the file identifier at offset 4 is '" + found + "', expected 'TFL3'");
     }

@@ -511,6 +511,9 @@ private slots:
         auto bytes = convModel().build();
         std::memcpy(bytes.data() + 4, "TFL2", 4);
         EXPECT_ERROR(readTfliteBuffer(bytes.data(), bytes.size(), kSource), kSource.c_str(), "'TFL2'", "expected 'TFL3'");
+        // Unprintable bytes are shown as hex escapes.
+        std::memcpy(bytes.data() + 4, "\x01\xfe" "AB", 4);
+        EXPECT_ERROR(readTfliteBuffer(bytes.data(), bytes.size(), kSource), kSource.c_str(), "'\\x01\\xfeAB'");
     }
 
     void corruptedRootOffsetIsRefused()
