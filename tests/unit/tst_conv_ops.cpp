@@ -422,6 +422,29 @@ private slots:
         QCOMPARE(runGraph<float>(g, input, KernelMode::Xnnpack), (std::vector<float>{1.0f}));
     }
 
+    void hybridConvPerChannelQuantizesAsymmetrically()
+    {
+        // Per-channel scales that differ select TFLite's EvalHybridPerChannel, which always
+        // quantizes the input asymmetrically: (0, 1, 2, 3) -> scale 3/255, zero point -128,
+        // q + 128 = (0, 85, 170, 255). Filter rows (0, 1, 0, 0) scale 0.5 and (2, 0, 0, -1)
+        // scale 0.25, bias (1, 0):
+        //   oc0: 85 * (3/255) * 0.5 + 1 = 1.5;   oc1: -255 * (3/255) * 0.25 = -0.75.
+        // (Symmetric quantization would give q(1) = round(127/3) = 42 and oc0 = 1.49606.)
+        Graph g;
+        const int32_t in = addTensor(g, "input", DType::Float32, {1, 1, 1, 4});
+        const int32_t w = addConstant(g, "filter", DType::Int8, {2, 1, 1, 4}, std::vector<int8_t>{0, 1, 0, 0, 2, 0, 0, -1},
+                                      perChannel({0.5f, 0.25f}, 0));
+        const int32_t b = addConstant(g, "bias", DType::Float32, {2}, std::vector<float>{1.0f, 0.0f});
+        const int32_t out = addTensor(g, "output", DType::Float32, {});
+        addOp(g, OpType::Conv2D, {in, w, b}, {out}).attrs.padding = Padding::Valid;
+        g.inputs = {in};
+        g.outputs = {out};
+        const auto result = runGraph<float>(g, std::vector<float>{0, 1, 2, 3});
+        QCOMPARE(result.size(), size_t{2});
+        QVERIFY2(std::abs(result[0] - 1.5f) <= 1.5e-5f, qPrintable(QString::number(result[0], 'g', 9)));
+        QVERIFY2(std::abs(result[1] + 0.75f) <= 1e-5f, qPrintable(QString::number(result[1], 'g', 9)));
+    }
+
     void prepareRejectsBadQuantization()
     {
         const auto build = [](QuantParams filterQuant) {
