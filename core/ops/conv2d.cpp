@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/optimized/fast_convolution.h"
 #include "kernels/reference/conv.h"
 #include "kernels/reference/conv_hybrid.h"
 
@@ -275,6 +276,15 @@ public:
     void eval(OpContext& ctx) override
     {
         if (!filterPacked_) packFilter(ctx);
+        if (fastQuantized_) {
+            const std::vector<int32_t> bias = convolution::biasValues<int32_t>(ctx, kBias, shape_.outputChannels);
+            fastQuantized_->run(ctx.input(kInput).bytes(), bias.data(), ctx.output(0).bytes(), &ctx.pool());
+            return;
+        }
+        if (fastFloat_) {
+            fastFloat_->run(ctx.input(kInput).data<float>(), ctx.output(0).data<float>(), &ctx.pool());
+            return;
+        }
         switch (arithmetic_) {
         case Arithmetic::Float: evalFloat(ctx); break;
         case Arithmetic::Hybrid: evalHybrid(ctx); break;
@@ -312,6 +322,30 @@ private:
         }
         // Constant filters are packed once; a filter produced by another op every run.
         filterPacked_ = ctx.inputTensor(kFilter).isConstant;
+        prepareFastPath(ctx);
+    }
+
+    /// The optimized kernels (kernels/optimized/fast_convolution.h) for constant filters
+    /// without groups: same bits as the reference path, weights packed once.
+    void prepareFastPath(const OpContext& ctx)
+    {
+        fastQuantized_.reset();
+        fastFloat_.reset();
+        if (!optimized::optimizedKernelsEnabled() || !filterPacked_ || shape_.groups() != 1) return;
+        const optimized::ConvGeometry geometry = optimized::geometryFromShape(shape_);
+        const TensorValue& filter = ctx.input(kFilter);
+        if (arithmetic_ == Arithmetic::Int8 || arithmetic_ == Arithmetic::UInt8) {
+            fastQuantized_ = std::make_unique<optimized::FastQuantizedConv>(
+                geometry, shape_.outputChannels, filter.bytes(), arithmetic_ == Arithmetic::Int8, setup_.filterOffset,
+                setup_.inputOffset,
+                optimized::QuantizedOutputSpec{setup_.flavour, &setup_.channel, setup_.outputZeroPoint,
+                                               setup_.activationMin, setup_.activationMax});
+        } else if (arithmetic_ == Arithmetic::Float && (!ctx.hasInput(kBias) || ctx.inputTensor(kBias).isConstant)) {
+            fastFloat_ = std::make_unique<optimized::FastFloatConv>(
+                geometry, shape_.outputChannels, filter.data<float>(),
+                ctx.hasInput(kBias) ? ctx.input(kBias).data<float>() : nullptr, activationRange_.min,
+                activationRange_.max, xnnpackFloat_);
+        }
     }
 
     void evalFloat(OpContext& ctx)
@@ -398,6 +432,8 @@ private:
     std::vector<float> packedFloat_;
     std::vector<int16_t> packedInt_;
     std::vector<int8_t> quantizedInput_;
+    std::unique_ptr<optimized::FastQuantizedConv> fastQuantized_;
+    std::unique_ptr<optimized::FastFloatConv> fastFloat_;
 };
 
 } // namespace

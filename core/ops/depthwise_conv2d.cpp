@@ -184,7 +184,7 @@ private:
         } else if (arithmetic_ == Arithmetic::Float && (!ctx.hasInput(kBias) || ctx.inputTensor(kBias).isConstant)) {
             fastFloat_ = std::make_unique<optimized::FastFloatDepthwise>(
                 geometry, filter.data<float>(), ctx.hasInput(kBias) ? ctx.input(kBias).data<float>() : nullptr,
-                activationRange_.min, activationRange_.max);
+                activationRange_.min, activationRange_.max, xnnpackFloat_);
         }
     }
 

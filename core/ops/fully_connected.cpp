@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "kernels/optimized/fast_convolution.h"
 #include "kernels/reference/conv_hybrid.h"
 #include "kernels/reference/fully_connected.h"
 #include "ops/conv2d.h"
@@ -111,6 +112,15 @@ public:
     void eval(OpContext& ctx) override
     {
         if (!weightsPacked_) packWeights(ctx);
+        if (fastQuantized_) {
+            const std::vector<int32_t> bias = convolution::biasValues<int32_t>(ctx, kBias, shape_.units);
+            fastQuantized_->run(ctx.input(kInput).bytes(), bias.data(), ctx.output(0).bytes(), &ctx.pool());
+            return;
+        }
+        if (fastFloat_) {
+            fastFloat_->run(ctx.input(kInput).data<float>(), ctx.output(0).data<float>(), &ctx.pool());
+            return;
+        }
         switch (arithmetic_) {
         case Arithmetic::Float: evalFloat(ctx); break;
         case Arithmetic::Hybrid: evalHybrid(ctx); break;
@@ -152,6 +162,29 @@ private:
             break;
         }
         weightsPacked_ = ctx.inputTensor(kWeights).isConstant;
+        prepareFastPath(ctx);
+    }
+
+    /// The optimized kernels (kernels/optimized/fast_convolution.h) for constant weights:
+    /// same bits as the reference path, weights packed once. The batch rows are the GEMM rows.
+    void prepareFastPath(const OpContext& ctx)
+    {
+        fastQuantized_.reset();
+        fastFloat_.reset();
+        if (!optimized::optimizedKernelsEnabled() || !weightsPacked_) return;
+        const optimized::ConvGeometry geometry = optimized::FastQuantizedConv::fullyConnected(shape_.batches, shape_.depth);
+        const TensorValue& weights = ctx.input(kWeights);
+        if (arithmetic_ == Arithmetic::Int8 || arithmetic_ == Arithmetic::UInt8) {
+            fastQuantized_ = std::make_unique<optimized::FastQuantizedConv>(
+                geometry, shape_.units, weights.bytes(), arithmetic_ == Arithmetic::Int8, setup_.filterOffset,
+                setup_.inputOffset,
+                optimized::QuantizedOutputSpec{setup_.flavour, &setup_.channel, setup_.outputZeroPoint,
+                                               setup_.activationMin, setup_.activationMax});
+        } else if (arithmetic_ == Arithmetic::Float && (!ctx.hasInput(kBias) || ctx.inputTensor(kBias).isConstant)) {
+            fastFloat_ = std::make_unique<optimized::FastFloatConv>(
+                geometry, shape_.units, weights.data<float>(), ctx.hasInput(kBias) ? ctx.input(kBias).data<float>() : nullptr,
+                activationRange_.min, activationRange_.max, xnnpackFloat_);
+        }
     }
 
     void evalFloat(OpContext& ctx)
@@ -226,6 +259,8 @@ private:
     std::vector<float> packedFloat_;
     std::vector<int16_t> packedInt_;
     std::vector<int8_t> quantizedInput_;
+    std::unique_ptr<optimized::FastQuantizedConv> fastQuantized_;
+    std::unique_ptr<optimized::FastFloatConv> fastFloat_;
 };
 
 } // namespace

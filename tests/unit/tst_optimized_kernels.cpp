@@ -100,16 +100,21 @@ std::vector<int32_t> referenceConvS8(const ConvGeometry& g, const std::vector<ui
 
 std::vector<float> referenceConvF32(const ConvGeometry& g, const std::vector<float>& input,
                                     const std::vector<float>& filter, const std::vector<float>& bias, int32_t outChannels,
-                                    bool depthwise, float lo, float hi)
+                                    bool depthwise, float lo, float hi, bool xnnpackOrder = false)
 {
+    // XNNPACK's order: the sum starts from the bias; depthwise taps go column by column.
     std::vector<float> out(static_cast<size_t>(g.outputPixels()) * outChannels);
     for (int b = 0; b < g.batch; ++b)
         for (int y = 0; y < g.outputHeight; ++y)
             for (int x = 0; x < g.outputWidth; ++x)
                 for (int oc = 0; oc < outChannels; ++oc) {
-                    float total = 0.0f;
-                    for (int ky = 0; ky < g.filterHeight; ++ky)
-                        for (int kx = 0; kx < g.filterWidth; ++kx) {
+                    const float biasValue = bias.empty() ? 0.0f : bias[oc];
+                    float total = xnnpackOrder ? biasValue : 0.0f;
+                    for (int t = 0; t < g.filterHeight * g.filterWidth; ++t) {
+                        const bool columnMajor = xnnpackOrder && depthwise;
+                        const int ky = columnMajor ? t % g.filterHeight : t / g.filterWidth;
+                        const int kx = columnMajor ? t / g.filterHeight : t % g.filterWidth;
+                        {
                             const int iy = y * g.strideHeight - g.padTop + ky * g.dilationHeight;
                             const int ix = x * g.strideWidth - g.padLeft + kx * g.dilationWidth;
                             if (iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth) continue;
@@ -123,7 +128,8 @@ std::vector<float> referenceConvF32(const ConvGeometry& g, const std::vector<flo
                                                         g.inputChannels + ic];
                             }
                         }
-                    const float biased = total + (bias.empty() ? 0.0f : bias[oc]);
+                    }
+                    const float biased = xnnpackOrder ? total : total + biasValue;
                     out[((size_t(b) * g.outputHeight + y) * g.outputWidth + x) * outChannels + oc] =
                         std::min(std::max(biased, lo), hi);
                 }
@@ -217,8 +223,8 @@ private slots:
                     spec.weightsSigned = weightsSigned;
                     spec.n = n;
                     spec.k = k;
-                    // Per-channel int8 weights have zero point 0; legacy uint8 ones do not.
-                    spec.weightOffset = weightsSigned && activationsSigned ? 0 : -weightZeroPoint(rng);
+                    // Per-channel int8 weights have zero point 0 (FULLY_CONNECTED's may not); legacy uint8 ones do not.
+                    spec.weightOffset = weightsSigned && activationsSigned && n % 3 != 0 ? 0 : -weightZeroPoint(rng);
                     spec.activationsSigned = activationsSigned;
                     spec.activationOffset = -zeroPoint(rng);
                     spec.bias = n % 2 ? bias.data() : nullptr;
@@ -455,6 +461,7 @@ private slots:
         LevelGuard guard;
         ThreadPool pool(2);
         std::mt19937 rng(42);
+        for (bool biasFirst : {false, true})
         for (int n : kAwkwardSizes)
             for (int k : kAwkwardSizes) {
                 const int rows = (n + k) % 2 ? 7 : 50;
@@ -466,13 +473,13 @@ private slots:
                 std::vector<float> expected(size_t(rows) * n);
                 for (int r = 0; r < rows; ++r)
                     for (int o = 0; o < n; ++o) {
-                        float total = 0.0f;
+                        float total = biasFirst ? bias[o] : 0.0f;
                         for (int kk = 0; kk < k; ++kk) total += a[size_t(r) * (k + 3) + kk] * w[size_t(o) * k + kk];
-                        expected[size_t(r) * n + o] = std::min(std::max(total + bias[o], lo), hi);
+                        expected[size_t(r) * n + o] = std::min(std::max(biasFirst ? total : total + bias[o], lo), hi);
                     }
                 for (SimdLevel level : supportedLevels()) {
                     setSimdLevelLimit(level);
-                    const GemmF32Weights packed = packGemmF32Weights(w.data(), n, k, bias.data());
+                    const GemmF32Weights packed = packGemmF32Weights(w.data(), n, k, bias.data(), biasFirst);
                     for (ThreadPool* usedPool : {static_cast<ThreadPool*>(nullptr), &pool}) {
                         // One spare column per row checks that the kernel writes only n values.
                         std::vector<float> got(size_t(rows) * (n + 1), -1234.5f);
@@ -499,15 +506,16 @@ private slots:
         };
         const Case cases[] = {{3, 13, 3, 2, 1, true}, {127, 255, 1, 1, 1, false}, {13, 3, 1, 2, 1, false},
                               {13, 127, 3, 1, 2, true}, {1, 1, 5, 1, 1, false}};
+        for (bool biasFirst : {false, true})
         for (const Case& c : cases) {
             const ConvGeometry g = makeGeometry(2, 10, 11, c.inC, c.kernel, c.kernel, c.stride, c.dilation, c.same);
             const auto input = randomFloats(rng, size_t(2) * 10 * 11 * c.inC);
             const auto filter = randomFloats(rng, size_t(c.outC) * c.kernel * c.kernel * c.inC);
             const auto bias = randomFloats(rng, size_t(c.outC));
-            const auto expected = referenceConvF32(g, input, filter, bias, c.outC, false, -1.0f, 1.0f);
+            const auto expected = referenceConvF32(g, input, filter, bias, c.outC, false, -1.0f, 1.0f, biasFirst);
             for (SimdLevel level : supportedLevels()) {
                 setSimdLevelLimit(level);
-                const GemmF32Weights packed = packGemmF32Weights(filter.data(), c.outC, int32_t(g.patchSize()), bias.data());
+                const GemmF32Weights packed = packGemmF32Weights(filter.data(), c.outC, int32_t(g.patchSize()), bias.data(), biasFirst);
                 for (ThreadPool* usedPool : {static_cast<ThreadPool*>(nullptr), &pool}) {
                     std::vector<float> got(expected.size(), NAN);
                     conv2dF32(packed, g, input.data(), -1.0f, 1.0f, got.data(), usedPool);
@@ -523,16 +531,18 @@ private slots:
         LevelGuard guard;
         ThreadPool pool(2);
         std::mt19937 rng(11);
+        for (bool xnnpackOrder : {false, true})
         for (int channels : kAwkwardSizes)
             for (int stride : {1, 2}) {
-                const ConvGeometry g = makeGeometry(1, 14, 13, channels, 3, 3, stride, 1, true);
+                // 3x2 filter: column-major and row-major tap orders differ.
+                const ConvGeometry g = makeGeometry(1, 14, 13, channels, 3, 2, stride, 1, true);
                 const auto input = randomFloats(rng, size_t(14) * 13 * channels);
-                const auto filter = randomFloats(rng, size_t(9) * channels);
+                const auto filter = randomFloats(rng, size_t(6) * channels);
                 const auto bias = randomFloats(rng, size_t(channels));
-                const auto expected = referenceConvF32(g, input, filter, bias, channels, true, 0.0f, 6.0f);
+                const auto expected = referenceConvF32(g, input, filter, bias, channels, true, 0.0f, 6.0f, xnnpackOrder);
                 for (SimdLevel level : supportedLevels()) {
                     setSimdLevelLimit(level);
-                    const DepthwiseF32Weights packed = packDepthwiseF32Weights(filter.data(), channels, 3, 3, bias.data());
+                    const DepthwiseF32Weights packed = packDepthwiseF32Weights(filter.data(), channels, 3, 2, bias.data(), xnnpackOrder);
                     for (ThreadPool* usedPool : {static_cast<ThreadPool*>(nullptr), &pool}) {
                         std::vector<float> got(expected.size(), NAN);
                         depthwiseConv2dF32(packed, g, input.data(), 0.0f, 6.0f, got.data(), usedPool);

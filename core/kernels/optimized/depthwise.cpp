@@ -25,19 +25,19 @@ struct Taps {
     int32_t tap[kMaxDepthwiseTaps];
 };
 
-void collectTaps(const ConvGeometry& g, int64_t b, int64_t y, int64_t x, Taps& taps)
+void collectTaps(const ConvGeometry& g, int64_t b, int64_t y, int64_t x, Taps& taps, bool columnMajor = false)
 {
     taps.count = 0;
-    for (int32_t ky = 0; ky < g.filterHeight; ++ky) {
+    const int32_t total = g.filterHeight * g.filterWidth;
+    for (int32_t t = 0; t < total; ++t) {
+        const int32_t ky = columnMajor ? t % g.filterHeight : t / g.filterWidth;
+        const int32_t kx = columnMajor ? t / g.filterHeight : t % g.filterWidth;
         const int64_t iy = y * g.strideHeight - g.padTop + int64_t{ky} * g.dilationHeight;
-        if (iy < 0 || iy >= g.inputHeight) continue;
-        for (int32_t kx = 0; kx < g.filterWidth; ++kx) {
-            const int64_t ix = x * g.strideWidth - g.padLeft + int64_t{kx} * g.dilationWidth;
-            if (ix < 0 || ix >= g.inputWidth) continue;
-            taps.inputOffset[taps.count] = ((b * g.inputHeight + iy) * g.inputWidth + ix) * g.inputChannels;
-            taps.tap[taps.count] = ky * g.filterWidth + kx;
-            ++taps.count;
-        }
+        const int64_t ix = x * g.strideWidth - g.padLeft + int64_t{kx} * g.dilationWidth;
+        if (iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth) continue;
+        taps.inputOffset[taps.count] = ((b * g.inputHeight + iy) * g.inputWidth + ix) * g.inputChannels;
+        taps.tap[taps.count] = ky * g.filterWidth + kx;
+        ++taps.count;
     }
 }
 
@@ -129,14 +129,15 @@ RF_TARGET_AVX512 void pixelF32Avx512(const DepthwiseF32Weights& w, const float* 
     for (int32_t c0 = 0; c0 < c; c0 += 16) {
         const int32_t valid = std::min(16, c - c0);
         const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
-        __m512 total = _mm512_setzero_ps();
+        const __m512 bias = _mm512_load_ps(w.bias.data() + c0);
+        __m512 total = w.xnnpackOrder ? bias : _mm512_setzero_ps();
         for (int t = 0; t < taps.count; ++t) {
             const __m512 x = _mm512_maskz_loadu_ps(mask, input + taps.inputOffset[t] + c0);
             const __m512 weight = _mm512_load_ps(w.weights.data() + int64_t{taps.tap[t]} * w.channelsPadded + c0);
             total = _mm512_add_ps(total, _mm512_mul_ps(x, weight));
         }
-        const __m512 value =
-            _mm512_min_ps(high, _mm512_max_ps(low, _mm512_add_ps(total, _mm512_load_ps(w.bias.data() + c0))));
+        if (!w.xnnpackOrder) total = _mm512_add_ps(total, bias);
+        const __m512 value = _mm512_min_ps(high, _mm512_max_ps(low, total));
         _mm512_mask_storeu_ps(out + c0, mask, value);
     }
 }
@@ -151,14 +152,15 @@ RF_TARGET_AVX2 void pixelF32Avx2(const DepthwiseF32Weights& w, const float* inpu
     for (int32_t c0 = 0; c0 < c; c0 += 8) {
         const int32_t valid = std::min(8, c - c0);
         const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), lanes);
-        __m256 total = _mm256_setzero_ps();
+        const __m256 bias = _mm256_load_ps(w.bias.data() + c0);
+        __m256 total = w.xnnpackOrder ? bias : _mm256_setzero_ps();
         for (int t = 0; t < taps.count; ++t) {
             const __m256 x = _mm256_maskload_ps(input + taps.inputOffset[t] + c0, mask);
             const __m256 weight = _mm256_load_ps(w.weights.data() + int64_t{taps.tap[t]} * w.channelsPadded + c0);
             total = _mm256_add_ps(total, _mm256_mul_ps(x, weight));
         }
-        const __m256 value =
-            _mm256_min_ps(high, _mm256_max_ps(low, _mm256_add_ps(total, _mm256_load_ps(w.bias.data() + c0))));
+        if (!w.xnnpackOrder) total = _mm256_add_ps(total, bias);
+        const __m256 value = _mm256_min_ps(high, _mm256_max_ps(low, total));
         _mm256_maskstore_ps(out + c0, mask, value);
     }
 }
@@ -166,11 +168,12 @@ RF_TARGET_AVX2 void pixelF32Avx2(const DepthwiseF32Weights& w, const float* inpu
 void pixelF32Scalar(const DepthwiseF32Weights& w, const float* input, const Taps& taps, float lo, float hi, float* out)
 {
     for (int32_t c = 0; c < w.channels; ++c) {
-        float total = 0.0f;
+        const float bias = w.bias[static_cast<size_t>(c)];
+        float total = w.xnnpackOrder ? bias : 0.0f;
         for (int t = 0; t < taps.count; ++t)
             total += input[taps.inputOffset[t] + c] *
                      w.weights[static_cast<size_t>(int64_t{taps.tap[t]} * w.channelsPadded + c)];
-        out[c] = std::min(std::max(total + w.bias[static_cast<size_t>(c)], lo), hi);
+        out[c] = std::min(std::max(w.xnnpackOrder ? total : total + bias, lo), hi);
     }
 }
 
@@ -244,9 +247,10 @@ void depthwiseConv2dS8(const DepthwiseS8Weights& weights, const ConvGeometry& ge
 }
 
 DepthwiseF32Weights packDepthwiseF32Weights(const float* filter, int32_t channels, int32_t filterHeight,
-                                            int32_t filterWidth, const float* bias)
+                                            int32_t filterWidth, const float* bias, bool xnnpackOrder)
 {
     DepthwiseF32Weights w;
+    w.xnnpackOrder = xnnpackOrder;
     w.level = activeSimdLevel();
     w.channels = channels;
     w.channelsPadded = roundUp(channels, 16);
@@ -269,7 +273,7 @@ void depthwiseConv2dF32(const DepthwiseF32Weights& weights, const ConvGeometry& 
         Taps taps;
         float* row = output + (b * geometry.outputHeight + y) * geometry.outputWidth * int64_t{weights.channels};
         for (int64_t x = 0; x < geometry.outputWidth; ++x) {
-            collectTaps(geometry, b, y, x, taps);
+            collectTaps(geometry, b, y, x, taps, weights.xnnpackOrder);
             pixelF32(weights, input, taps, outMin, outMax, row + x * weights.channels);
         }
     });

@@ -6,7 +6,8 @@
 // exact in int32 whatever the order; requantization is the caller's (through a sink).
 // Float: total = 0; total += x * w over the taps inside the input in (ky, kx) order;
 // out = clamp(total + bias) -- the reference's operations in the reference's order with
-// separate multiply and add, so the bits are the same.
+// separate multiply and add, so the bits are the same. XNNPACK's dwconv order (packing
+// with xnnpackOrder) starts from the bias and visits the taps column by column.
 
 #include <cstdint>
 
@@ -57,11 +58,12 @@ struct DepthwiseF32Weights {
     int32_t filterWidth = 0;
     AlignedBuffer<float> weights; ///< [tap][channelsPadded].
     AlignedBuffer<float> bias;    ///< channelsPadded values (zeros when absent).
+    bool xnnpackOrder = false;    ///< Start from the bias, taps column by column.
 };
 
 /// Packs a [1, kh, kw, channels] float filter and optional bias.
 DepthwiseF32Weights packDepthwiseF32Weights(const float* filter, int32_t channels, int32_t filterHeight,
-                                            int32_t filterWidth, const float* bias);
+                                            int32_t filterWidth, const float* bias, bool xnnpackOrder = false);
 
 /// Float depthwise convolution into NHWC `output`, clamped to [outMin, outMax].
 void depthwiseConv2dF32(const DepthwiseF32Weights& weights, const ConvGeometry& geometry, const float* input,

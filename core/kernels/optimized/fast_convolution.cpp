@@ -98,9 +98,10 @@ void FastQuantizedDepthwise::run(const void* input, const int32_t* bias, void* o
 }
 
 FastFloatConv::FastFloatConv(const ConvGeometry& geometry, int32_t outputChannels, const float* filter,
-                             const float* bias, float activationMin, float activationMax)
+                             const float* bias, float activationMin, float activationMax, bool xnnpackOrder)
     : geometry_(geometry),
-      weights_(packGemmF32Weights(filter, outputChannels, static_cast<int32_t>(geometry.patchSize()), bias)),
+      weights_(packGemmF32Weights(filter, outputChannels, static_cast<int32_t>(geometry.patchSize()), bias,
+                                  xnnpackOrder)),
       activationMin_(activationMin),
       activationMax_(activationMax)
 {
@@ -112,10 +113,10 @@ void FastFloatConv::run(const float* input, float* output, ThreadPool* pool) con
 }
 
 FastFloatDepthwise::FastFloatDepthwise(const ConvGeometry& geometry, const float* filter, const float* bias,
-                                       float activationMin, float activationMax)
+                                       float activationMin, float activationMax, bool xnnpackOrder)
     : geometry_(geometry),
       weights_(packDepthwiseF32Weights(filter, geometry.inputChannels, geometry.filterHeight, geometry.filterWidth,
-                                       bias)),
+                                       bias, xnnpackOrder)),
       activationMin_(activationMin),
       activationMax_(activationMax)
 {

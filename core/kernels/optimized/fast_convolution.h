@@ -76,8 +76,9 @@ private:
 /// A float CONV_2D (one group) or FULLY_CONNECTED node with constant weights and bias.
 class FastFloatConv {
 public:
+    /// `xnnpackOrder`: sums start from the bias (XNNPACK's GEMM), else the bias is added last.
     FastFloatConv(const ConvGeometry& geometry, int32_t outputChannels, const float* filter, const float* bias,
-                  float activationMin, float activationMax);
+                  float activationMin, float activationMax, bool xnnpackOrder);
     void run(const float* input, float* output, ThreadPool* pool) const;
 
 private:
@@ -90,8 +91,9 @@ private:
 /// A float DEPTHWISE_CONV_2D node with depth multiplier 1 and constant weights and bias.
 class FastFloatDepthwise {
 public:
+    /// `xnnpackOrder`: sums start from the bias and visit taps column by column (XNNPACK dwconv).
     FastFloatDepthwise(const ConvGeometry& geometry, const float* filter, const float* bias, float activationMin,
-                       float activationMax);
+                       float activationMax, bool xnnpackOrder);
     void run(const float* input, float* output, ThreadPool* pool) const;
 
 private:

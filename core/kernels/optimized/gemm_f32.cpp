@@ -31,14 +31,14 @@ inline float clampLikeTflite(float x, float lo, float hi) { return std::min(std:
 
 template <int MR, int NV>
 RF_TARGET_AVX512 void microKernelAvx512(const float* a, int64_t lda, int32_t k, const float* weights,
-                                        int64_t blockStride, const float* bias, float lo, float hi, float* out,
-                                        int64_t ldOut, int32_t validInLastBlock)
+                                        int64_t blockStride, const float* bias, bool biasFirst, float lo, float hi,
+                                        float* out, int64_t ldOut, int32_t validInLastBlock)
 {
     __m512 acc[MR][NV];
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+        for (int v = 0; v < NV; ++v) acc[r][v] = biasFirst ? _mm512_load_ps(bias + v * 16) : _mm512_setzero_ps();
     for (int32_t kk = 0; kk < k; ++kk) {
         __m512 b[NV];
 #pragma GCC unroll 4
@@ -58,7 +58,8 @@ RF_TARGET_AVX512 void microKernelAvx512(const float* a, int64_t lda, int32_t k, 
         const __m512 biasVector = _mm512_load_ps(bias + v * 16);
 #pragma GCC unroll 8
         for (int r = 0; r < MR; ++r) {
-            const __m512 value = _mm512_min_ps(high, _mm512_max_ps(low, _mm512_add_ps(acc[r][v], biasVector)));
+            const __m512 total = biasFirst ? acc[r][v] : _mm512_add_ps(acc[r][v], biasVector);
+            const __m512 value = _mm512_min_ps(high, _mm512_max_ps(low, total));
             float* target = out + r * ldOut + v * 16;
             if (v == NV - 1 && validInLastBlock < 16)
                 _mm512_mask_storeu_ps(target, lastMask, value);
@@ -77,19 +78,19 @@ RF_TARGET_AVX512 void blockAvx512(const GemmF32Weights& w, const float* a, int64
     const int32_t lastValid = w.n - (blocks - 1) * 16;
     int32_t j = 0;
     for (; j + 4 <= blocks; j += 4)
-        microKernelAvx512<MR, 4>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 16, lo,
+        microKernelAvx512<MR, 4>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 16, w.biasFirst, lo,
                                  hi, out + j * 16, ldOut, j + 4 == blocks ? lastValid : 16);
     switch (blocks - j) {
     case 3:
-        microKernelAvx512<MR, 3>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 16, lo,
+        microKernelAvx512<MR, 3>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 16, w.biasFirst, lo,
                                  hi, out + j * 16, ldOut, lastValid);
         break;
     case 2:
-        microKernelAvx512<MR, 2>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 16, lo,
+        microKernelAvx512<MR, 2>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 16, w.biasFirst, lo,
                                  hi, out + j * 16, ldOut, lastValid);
         break;
     case 1:
-        microKernelAvx512<MR, 1>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 16, lo,
+        microKernelAvx512<MR, 1>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 16, w.biasFirst, lo,
                                  hi, out + j * 16, ldOut, lastValid);
         break;
     default: break;
@@ -114,14 +115,14 @@ void computeBlockAvx512(const GemmF32Weights& w, const float* a, int64_t lda, in
 
 template <int MR, int NV>
 RF_TARGET_AVX2 void microKernelAvx2(const float* a, int64_t lda, int32_t k, const float* weights, int64_t blockStride,
-                                    const float* bias, float lo, float hi, float* out, int64_t ldOut,
+                                    const float* bias, bool biasFirst, float lo, float hi, float* out, int64_t ldOut,
                                     int32_t validInLastBlock)
 {
     __m256 acc[MR][NV];
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
+        for (int v = 0; v < NV; ++v) acc[r][v] = biasFirst ? _mm256_load_ps(bias + v * 8) : _mm256_setzero_ps();
     for (int32_t kk = 0; kk < k; ++kk) {
         __m256 b[NV];
 #pragma GCC unroll 4
@@ -142,7 +143,8 @@ RF_TARGET_AVX2 void microKernelAvx2(const float* a, int64_t lda, int32_t k, cons
         const __m256 biasVector = _mm256_load_ps(bias + v * 8);
 #pragma GCC unroll 8
         for (int r = 0; r < MR; ++r) {
-            const __m256 value = _mm256_min_ps(high, _mm256_max_ps(low, _mm256_add_ps(acc[r][v], biasVector)));
+            const __m256 total = biasFirst ? acc[r][v] : _mm256_add_ps(acc[r][v], biasVector);
+            const __m256 value = _mm256_min_ps(high, _mm256_max_ps(low, total));
             float* target = out + r * ldOut + v * 8;
             if (v == NV - 1 && validInLastBlock < 8)
                 _mm256_maskstore_ps(target, lastMask, value);
@@ -161,10 +163,10 @@ RF_TARGET_AVX2 void blockAvx2(const GemmF32Weights& w, const float* a, int64_t l
     const int32_t lastValid = w.n - (blocks - 1) * 8;
     int32_t j = 0;
     for (; j + 2 <= blocks; j += 2)
-        microKernelAvx2<MR, 2>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 8, lo, hi,
+        microKernelAvx2<MR, 2>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 8, w.biasFirst, lo, hi,
                                out + j * 8, ldOut, j + 2 == blocks ? lastValid : 8);
     if (j < blocks)
-        microKernelAvx2<MR, 1>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 8, lo, hi,
+        microKernelAvx2<MR, 1>(a, lda, w.k, w.packed.data() + j * blockStride, blockStride, w.bias.data() + j * 8, w.biasFirst, lo, hi,
                                out + j * 8, ldOut, lastValid);
 }
 
@@ -185,9 +187,10 @@ void computeBlockScalar(const GemmF32Weights& w, const float* a, int64_t lda, in
     for (int r = 0; r < rows; ++r) {
         for (int32_t n = 0; n < w.n; ++n) {
             const float* b = w.packed.data() + int64_t{n} * w.k;
-            float total = 0.0f;
+            const float bias = w.bias[static_cast<size_t>(n)];
+            float total = w.biasFirst ? bias : 0.0f;
             for (int32_t kk = 0; kk < w.k; ++kk) total += a[r * lda + kk] * b[kk];
-            out[r * ldOut + n] = clampLikeTflite(total + w.bias[static_cast<size_t>(n)], lo, hi);
+            out[r * ldOut + n] = clampLikeTflite(w.biasFirst ? total : total + bias, lo, hi);
         }
     }
 }
@@ -247,9 +250,10 @@ void convRows(const GemmF32Weights& w, const ConvGeometry& g, const float* input
 
 } // namespace
 
-GemmF32Weights packGemmF32Weights(const float* weights, int32_t n, int32_t k, const float* bias)
+GemmF32Weights packGemmF32Weights(const float* weights, int32_t n, int32_t k, const float* bias, bool biasFirst)
 {
     GemmF32Weights w;
+    w.biasFirst = biasFirst;
     w.level = activeSimdLevel();
     w.n = n;
     w.k = k;
