@@ -127,7 +127,7 @@ std::string DumpComparison::report(size_t maxLines) const
 }
 
 DumpComparison compareWithDump(const Graph& graph, const std::map<int32_t, TensorValue>& values,
-                               const std::string& referenceDir, const Tolerance& tolerance)
+                               const std::string& referenceDir, const Tolerance& tolerance, const ExcludeTensor& exclude)
 {
     namespace fs = std::filesystem;
     DumpComparison comparison;
@@ -170,6 +170,13 @@ DumpComparison compareWithDump(const Graph& graph, const std::map<int32_t, Tenso
         if (index < 0 || static_cast<size_t>(index) >= graph.tensors.size()) {
             problem(-1, relative + ": tensor_index " + std::to_string(index) + " is not in the model");
             continue;
+        }
+        if (exclude) {
+            if (const std::string reason = exclude(graph, index); !reason.empty()) {
+                --comparison.compared;
+                comparison.excluded.push_back(graph.tensorLabel(index) + ": " + reason);
+                continue;
+            }
         }
         const int op = producer[index];
         std::string name = graph.tensors[index].name;

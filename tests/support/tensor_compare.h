@@ -2,6 +2,7 @@
 // Comparing our tensors with reference dumps (golden data, oracle output folders)
 // and reporting differences tensor by tensor.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -44,6 +45,8 @@ Result<std::map<int32_t, TensorValue>> runAndCapture(const Graph& graph, KernelM
 struct DumpComparison {
     int compared = 0;
     int mismatched = 0;
+    /// Reference tensors left out on purpose, with the reason ("t0010 'name': why").
+    std::vector<std::string> excluded;
     /// One line per mismatching (or missing) tensor, in producing-op order.
     std::vector<std::string> problems;
     /// A summary plus the first problems (the first one is where drift starts).
@@ -53,7 +56,11 @@ struct DumpComparison {
 /// Compares `values` with every output_<i>.bin and intermediates/*.bin (plus their
 /// .json sidecars) in `referenceDir`: dtype, shape and contents (integers exact,
 /// floats within `tolerance`). A reference tensor we did not produce is a problem.
+/// `exclude` may name tensors whose reference values are meaningless (returning the
+/// reason, or "" to compare the tensor); they are listed in `excluded`.
+using ExcludeTensor = std::function<std::string(const Graph& graph, int32_t tensorIndex)>;
 DumpComparison compareWithDump(const Graph& graph, const std::map<int32_t, TensorValue>& values,
-                               const std::string& referenceDir, const Tolerance& tolerance = {});
+                               const std::string& referenceDir, const Tolerance& tolerance = {},
+                               const ExcludeTensor& exclude = {});
 
 } // namespace rf::test
