@@ -48,6 +48,18 @@ public:
             outputShape[d] = static_cast<int32_t>(size);
         }
 
+        // Fold unpadded trailing dimensions into the one before them (NHWC images are padded
+        // in H and W only), so the innermost copy moves whole rows instead of single pixels.
+        while (inputDims_.size() > 1 && before_.back() == 0 && after_.back() == 0) {
+            const int64_t inner = inputDims_.back();
+            inputDims_.pop_back();
+            before_.pop_back();
+            after_.pop_back();
+            inputDims_.back() *= inner;
+            before_.back() *= inner;
+            after_.back() *= inner;
+        }
+
         elementSize_ = dtypeSize(input.dtype);
         padValue_ = 0;
         hasPadValueInput_ = ctx.hasInput(2);
