@@ -1,10 +1,12 @@
 // Acceptance test (issue #2): in the default (builtin) kernel mode, every tensor of
 // every model in ../shared/golden equals what TensorFlow Lite's builtin kernels
 // produced: integer tensors bit for bit, float tensors within 1e-5 relative
-// (1e-6 absolute). One data row per golden folder.
+// (1e-6 absolute). One data row per golden folder. A second run with 2 threads
+// must give the same bits.
 
 #include <QDir>
 #include <QtTest>
+#include <cstring>
 #include <filesystem>
 
 #include "corpus_models.h"
@@ -80,6 +82,17 @@ private slots:
         QVERIFY2(comparison.mismatched == 0,
                  qPrintable(QFileInfo(model).fileName() + " (builtin kernels) vs " + folder + ":\n" +
                             QString::fromStdString(comparison.report())));
+
+        // Threads must not change a single bit.
+        Result<std::map<int32_t, TensorValue>> twoThreads =
+            test::runAndCapture(graph.value(), KernelMode::Builtin, inputs, 2);
+        QVERIFY2(twoThreads.isOk(), twoThreads.message().c_str());
+        for (const auto& [index, value] : values.value()) {
+            const TensorValue& other = twoThreads.value().at(index);
+            QVERIFY2(other.byteSize() == value.byteSize() && std::memcmp(other.bytes(), value.bytes(), value.byteSize()) == 0,
+                     qPrintable("2 threads give different bits than 1 thread for " +
+                                QString::fromStdString(graph.value().tensorLabel(index))));
+        }
     }
 };
 
