@@ -28,6 +28,41 @@ Status prepareUnary(OpContext& ctx, std::initializer_list<DType> allowed)
     return ctx.setOutputShape(0, ctx.input(0).shape());
 }
 
+/// For 8-bit types the output depends on one byte, so a kernel's scalar loop is run once
+/// over all 256 values in prepare() and eval() becomes a table lookup (the same bits).
+template <typename Fn>
+void tabulateBytes(DType dtype, Fn&& runSpan, uint8_t table[256])
+{
+    dispatchQuantized(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (sizeof(T) == 1) {
+            T inputs[256], outputs[256];
+            for (int b = 0; b < 256; ++b) inputs[b] = static_cast<T>(static_cast<uint8_t>(b));
+            runSpan(inputs, outputs, int64_t{256});
+            for (int b = 0; b < 256; ++b) table[b] = static_cast<uint8_t>(outputs[b]);
+        }
+    });
+}
+
+/// Runs `runSpan` over the op's input, or the byte table when the type is 8-bit.
+template <typename Fn>
+void evalQuantizedUnary(OpContext& ctx, DType dtype, const uint8_t table[256], Fn&& runSpan)
+{
+    const TensorValue& in = ctx.input(0);
+    TensorValue& out = ctx.output(0);
+    const int64_t n = in.elementCount();
+    if (dtype == DType::Int8 || dtype == DType::UInt8) {
+        const auto* x = reinterpret_cast<const uint8_t*>(in.bytes());
+        auto* y = reinterpret_cast<uint8_t*>(out.bytes());
+        for (int64_t i = 0; i < n; ++i) y[i] = table[x[i]];
+        return;
+    }
+    dispatchQuantized(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        runSpan(in.data<T>(), out.data<T>(), n);
+    });
+}
+
 // ---------------------------------------------------------------------------
 // RELU / RELU6 / RELU_N1_TO_1.
 
@@ -61,6 +96,7 @@ public:
         const int32_t qmin = quantizedMin(dtype_), qmax = quantizedMax(dtype_);
         min_ = std::max(qmin, qo.zeroPoint + static_cast<int32_t>(std::roundf(lower_ / qo.scale)));
         max_ = std::isinf(upper_) ? qmax : std::min(qmax, qo.zeroPoint + static_cast<int32_t>(std::roundf(upper_ / qo.scale)));
+        tabulateBytes(dtype_, [this](const auto* x, auto* y, int64_t n) { runQuantized(x, y, n); }, table_);
         return Status::ok();
     }
 
@@ -75,26 +111,27 @@ public:
             for (int64_t i = 0; i < n; ++i) y[i] = std::min(std::max(x[i], lower_), upper_);
             return;
         }
-        dispatchQuantized(dtype_, [&](auto tag) {
-            using T = decltype(tag);
-            const T* x = in.data<T>();
-            T* y = out.data<T>();
-            const int64_t n = in.elementCount();
-            for (int64_t i = 0; i < n; ++i) {
-                int32_t v = outputOffset_ + fixed_point::multiplyByQuantizedMultiplier(
-                                                static_cast<int32_t>(x[i]) - inputOffset_, multiplier_, shift_);
-                v = std::min(max_, std::max(min_, v));
-                y[i] = static_cast<T>(v);
-            }
-        });
+        evalQuantizedUnary(ctx, dtype_, table_, [this](const auto* x, auto* y, int64_t n) { runQuantized(x, y, n); });
     }
 
 private:
+    template <typename T>
+    void runQuantized(const T* x, T* y, int64_t n) const
+    {
+        for (int64_t i = 0; i < n; ++i) {
+            int32_t v = outputOffset_ + fixed_point::multiplyByQuantizedMultiplier(static_cast<int32_t>(x[i]) - inputOffset_,
+                                                                                   multiplier_, shift_);
+            v = std::min(max_, std::max(min_, v));
+            y[i] = static_cast<T>(v);
+        }
+    }
+
     float lower_, upper_;
     DType dtype_ = DType::Unknown;
     int32_t multiplier_ = 0;
     int shift_ = 0;
     int32_t inputOffset_ = 0, outputOffset_ = 0, min_ = 0, max_ = 0;
+    uint8_t table_[256] = {};
 };
 
 // ---------------------------------------------------------------------------
@@ -137,6 +174,7 @@ public:
             xnnNegativeMultiplier_ = static_cast<int32_t>(std::lrintf(256.0f * negativeScale));
             xnnBias_ = (outputOffset_ << 8) + 0x80;
         }
+        tabulateBytes(dtype_, [this](const auto* x, auto* y, int64_t n) { runQuantized(x, y, n); }, table_);
         return Status::ok();
     }
 
@@ -145,21 +183,6 @@ public:
         const TensorValue& in = ctx.input(0);
         TensorValue& out = ctx.output(0);
         const int64_t n = in.elementCount();
-        if (xnnpack_) {
-            // qs8/qu8-vlrelu: Q8 multiplier per sign, +128 rounding bias, arithmetic shift by 8.
-            dispatchQuantized(dtype_, [&](auto tag) {
-                using T = decltype(tag);
-                const T* x = in.data<T>();
-                T* y = out.data<T>();
-                const int32_t qmin = quantizedMin(dtype_), qmax = quantizedMax(dtype_);
-                for (int64_t i = 0; i < n; ++i) {
-                    const int32_t v = static_cast<int32_t>(x[i]) - inputOffset_;
-                    const int32_t acc = xnnBias_ + v * (v >= 0 ? xnnPositiveMultiplier_ : xnnNegativeMultiplier_);
-                    y[i] = static_cast<T>(std::min(qmax, std::max(qmin, acc >> 8)));
-                }
-            });
-            return;
-        }
         if (dtype_ == DType::Float32) {
             const float* x = in.data<float>();
             float* y = out.data<float>();
@@ -167,22 +190,31 @@ public:
             for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : x[i] * alpha;
             return;
         }
-        dispatchQuantized(dtype_, [&](auto tag) {
-            using T = decltype(tag);
-            const T* x = in.data<T>();
-            T* y = out.data<T>();
-            const int32_t qmin = quantizedMin(dtype_), qmax = quantizedMax(dtype_);
-            for (int64_t i = 0; i < n; ++i) {
-                const int32_t v = static_cast<int32_t>(x[i]) - inputOffset_;
-                const int32_t scaled =
-                    v >= 0 ? fixed_point::multiplyByQuantizedMultiplier(v, identityMultiplier_, identityShift_)
-                           : fixed_point::multiplyByQuantizedMultiplier(v, alphaMultiplier_, alphaShift_);
-                y[i] = static_cast<T>(std::min(qmax, std::max(qmin, outputOffset_ + scaled)));
-            }
-        });
+        evalQuantizedUnary(ctx, dtype_, table_, [this](const auto* x, auto* y, int64_t count) { runQuantized(x, y, count); });
     }
 
 private:
+    template <typename T>
+    void runQuantized(const T* x, T* y, int64_t n) const
+    {
+        const int32_t qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
+        if (xnnpack_) {
+            // qs8/qu8-vlrelu: Q8 multiplier per sign, +128 rounding bias, arithmetic shift by 8.
+            for (int64_t i = 0; i < n; ++i) {
+                const int32_t v = static_cast<int32_t>(x[i]) - inputOffset_;
+                const int32_t acc = xnnBias_ + v * (v >= 0 ? xnnPositiveMultiplier_ : xnnNegativeMultiplier_);
+                y[i] = static_cast<T>(std::min(qmax, std::max(qmin, acc >> 8)));
+            }
+            return;
+        }
+        for (int64_t i = 0; i < n; ++i) {
+            const int32_t v = static_cast<int32_t>(x[i]) - inputOffset_;
+            const int32_t scaled = v >= 0 ? fixed_point::multiplyByQuantizedMultiplier(v, identityMultiplier_, identityShift_)
+                                          : fixed_point::multiplyByQuantizedMultiplier(v, alphaMultiplier_, alphaShift_);
+            y[i] = static_cast<T>(std::min(qmax, std::max(qmin, outputOffset_ + scaled)));
+        }
+    }
+
     DType dtype_ = DType::Unknown;
     float alpha_ = 0.0f;
     int32_t alphaMultiplier_ = 0, identityMultiplier_ = 0;
@@ -190,6 +222,7 @@ private:
     int32_t inputOffset_ = 0, outputOffset_ = 0;
     bool xnnpack_ = false;
     int32_t xnnPositiveMultiplier_ = 0, xnnNegativeMultiplier_ = 0, xnnBias_ = 0;
+    uint8_t table_[256] = {};
 };
 
 // ---------------------------------------------------------------------------
@@ -253,6 +286,7 @@ public:
         const float reluishMultiplier = hiresInputScale / reluishScale;
         fixed_point::quantizeMultiplier(reluishMultiplier, &fixedpoint, &reluishExponent_);
         reluishMultiplier16_ = downScaleMultiplierToInt16(fixedpoint);
+        tabulateBytes(dtype_, [this](const auto* x, auto* y, int64_t n) { runQuantized(x, y, n); }, table_);
         return Status::ok();
     }
 
@@ -267,15 +301,17 @@ public:
             for (int64_t i = 0; i < n; ++i) y[i] = x[i] * std::min(6.0f, std::max(0.0f, x[i] + 3.0f)) / 6.0f;
             return;
         }
-        dispatchQuantized(dtype_, [&](auto tag) {
-            using T = decltype(tag);
-            const T* x = in.data<T>();
-            T* y = out.data<T>();
-            for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(quantizedHardSwish(x[i], quantizedMin(dtype_), quantizedMax(dtype_)));
-        });
+        evalQuantizedUnary(ctx, dtype_, table_, [this](const auto* x, auto* y, int64_t count) { runQuantized(x, y, count); });
     }
 
 private:
+    template <typename T>
+    void runQuantized(const T* x, T* y, int64_t n) const
+    {
+        for (int64_t i = 0; i < n; ++i)
+            y[i] = static_cast<T>(quantizedHardSwish(x[i], std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+    }
+
     int32_t quantizedHardSwish(int32_t x, int32_t qmin, int32_t qmax) const
     {
         const auto inputValue = static_cast<int16_t>(x - inputZeroPoint_);
@@ -297,6 +333,7 @@ private:
     int32_t inputZeroPoint_ = 0, outputZeroPoint_ = 0;
     int16_t outputMultiplier16_ = 0, reluishMultiplier16_ = 0;
     int outputExponent_ = 0, reluishExponent_ = 0;
+    uint8_t table_[256] = {};
 };
 
 } // namespace

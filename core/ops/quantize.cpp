@@ -114,6 +114,11 @@ public:
             xnnMultiplier_ = static_cast<int32_t>(m);
             xnnBias_ = (outZeroPoint_ << 8) - xnnMultiplier_ * inZeroPoint_ + 0x80;
         }
+        if (dtypeSize(inType_) == 1 && dtypeSize(outType_) == 1)
+            for (int b = 0; b < 256; ++b) {
+                const int32_t x = inType_ == DType::Int8 ? static_cast<int8_t>(b) : b;
+                byteTable_[b] = static_cast<uint8_t>(requantizeOne(x));
+            }
         return Status::ok();
     }
 
@@ -148,31 +153,37 @@ public:
                 }
                 return;
             }
+            if (dtypeSize(inType_) == 1 && dtypeSize(outType_) == 1) {
+                // 8-bit -> 8-bit: the byte table built in prepare() (same bits).
+                const auto* x = reinterpret_cast<const uint8_t*>(in.bytes());
+                auto* yb = reinterpret_cast<uint8_t*>(out.bytes());
+                for (int64_t i = 0; i < n; ++i) yb[i] = byteTable_[x[i]];
+                return;
+            }
             dispatchWithInt32(inType_, [&](auto inTag) {
                 using TIn = decltype(inTag);
                 const TIn* x = in.data<TIn>();
-                if (xnnpack_) {
-                    for (int64_t i = 0; i < n; ++i) {
-                        // qs8-vcvt: (zpOut * 256 + 128 + (x - zpIn) * M) >> 8, M = lrintf(256 * ratio).
-                        const int32_t acc = xnnBias_ + static_cast<int32_t>(x[i]) * xnnMultiplier_;
-                        const int32_t v = acc >> 8;
-                        y[i] = static_cast<TOut>(std::min(outMax_, std::max(outMin_, v)));
-                    }
-                    return;
-                }
-                for (int64_t i = 0; i < n; ++i) {
-                    // Wrapping int32 arithmetic, as TFLite's int32 code computes it.
-                    const auto centered = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int32_t>(x[i])) -
-                                                               static_cast<uint32_t>(inZeroPoint_));
-                    const int32_t scaled = fixed_point::multiplyByQuantizedMultiplier(centered, multiplier_, shift_);
-                    const auto v = static_cast<int32_t>(static_cast<uint32_t>(scaled) + static_cast<uint32_t>(outZeroPoint_));
-                    y[i] = static_cast<TOut>(std::min(outMax_, std::max(outMin_, v)));
-                }
+                for (int64_t i = 0; i < n; ++i) y[i] = static_cast<TOut>(requantizeOne(static_cast<int32_t>(x[i])));
             });
         });
     }
 
 private:
+    /// One requantized element, clamped to the output type.
+    int32_t requantizeOne(int32_t x) const
+    {
+        if (xnnpack_) {
+            // qs8-vcvt: (zpOut * 256 + 128 + (x - zpIn) * M) >> 8, M = lrintf(256 * ratio).
+            const int32_t acc = xnnBias_ + x * xnnMultiplier_;
+            return std::min(outMax_, std::max(outMin_, acc >> 8));
+        }
+        // Wrapping int32 arithmetic, as TFLite's int32 code computes it.
+        const auto centered = static_cast<int32_t>(static_cast<uint32_t>(x) - static_cast<uint32_t>(inZeroPoint_));
+        const int32_t scaled = fixed_point::multiplyByQuantizedMultiplier(centered, multiplier_, shift_);
+        const auto v = static_cast<int32_t>(static_cast<uint32_t>(scaled) + static_cast<uint32_t>(outZeroPoint_));
+        return std::min(outMax_, std::max(outMin_, v));
+    }
+
     DType inType_ = DType::Unknown, outType_ = DType::Unknown;
     float outScale_ = 1.0f, reciprocalScale_ = 1.0f;
     int32_t outZeroPoint_ = 0, inZeroPoint_ = 0, outMin_ = 0, outMax_ = 0;
@@ -180,6 +191,7 @@ private:
     int shift_ = 0;
     bool xnnpack_ = false;
     int32_t xnnMultiplier_ = 0, xnnBias_ = 0;
+    uint8_t byteTable_[256] = {};
 };
 
 class DequantizeKernel final : public OpKernel {
@@ -201,6 +213,12 @@ public:
             RF_ASSIGN_OR_RETURN(const TensorQuant qi, perTensorQuant(ctx, ctx.op().inputs[0], "input"));
             scales_ = {qi.scale};
             zeroPoints_ = {qi.zeroPoint};
+            // 8-bit: tabulate the 256 possible results (same formula, same bits).
+            if (dtypeSize(inType_) == 1)
+                for (int b = 0; b < 256; ++b) {
+                    const int32_t x = inType_ == DType::Int8 ? static_cast<int8_t>(b) : b;
+                    floatTable_[b] = static_cast<float>(static_cast<double>(qi.scale) * (x - qi.zeroPoint));
+                }
             return Status::ok();
         }
         // Per-axis: one scale and zero point per slice of the quantized dimension.
@@ -242,6 +260,11 @@ public:
         dispatchQuantized(inType_, [&](auto tag) {
             using T = decltype(tag);
             const T* x = in.data<T>();
+            if (!perAxis_ && sizeof(T) == 1) {
+                const auto* bytes = reinterpret_cast<const uint8_t*>(in.bytes());
+                for (int64_t i = 0; i < n; ++i) y[i] = floatTable_[bytes[i]];
+                return;
+            }
             if (!perAxis_) {
                 const double scale = scales_[0];
                 const int32_t zp = zeroPoints_[0];
@@ -262,6 +285,7 @@ private:
     std::vector<int32_t> zeroPoints_;
     int64_t inner_ = 1;
     bool perAxis_ = false;
+    float floatTable_[256] = {};
 };
 
 } // namespace

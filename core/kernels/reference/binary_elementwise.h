@@ -60,19 +60,28 @@ inline AddSubParamsBuiltin makeAddSubParamsBuiltin(float scale1, int32_t zp1, fl
     return p;
 }
 
+/// The first stage of TFLite's add/sub for one input: (x + offset) << leftShift, rescaled
+/// by that input's multiplier. It depends on x alone, so 8-bit kernels tabulate it.
+inline int32_t addSubScaledInput(int32_t x, int32_t offset, int leftShift, int32_t multiplier, int shift)
+{
+    return fixed_point::multiplyByQuantizedMultiplierSmallerThanOneExp((offset + x) * (1 << leftShift), multiplier, shift);
+}
+
+/// The last stage: the int32 sum/difference rescaled to the output, offset and clamped.
+inline int32_t addSubFinish(const AddSubParamsBuiltin& p, int32_t raw)
+{
+    const int32_t out =
+        fixed_point::multiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.outputMultiplier, p.outputShift) + p.outputOffset;
+    return std::min(p.range.max, std::max(p.range.min, out));
+}
+
 /// One element of TFLite AddElementwise (sign = +1) or SubElementwise (sign = -1).
 template <int Sign>
 inline int32_t addSubBuiltin(const AddSubParamsBuiltin& p, int32_t a, int32_t b)
 {
-    using fixed_point::multiplyByQuantizedMultiplierSmallerThanOneExp;
-    const int32_t shiftedA = (p.input1Offset + a) * (1 << p.leftShift);
-    const int32_t shiftedB = (p.input2Offset + b) * (1 << p.leftShift);
-    const int32_t scaledA = multiplyByQuantizedMultiplierSmallerThanOneExp(shiftedA, p.input1Multiplier, p.input1Shift);
-    const int32_t scaledB = multiplyByQuantizedMultiplierSmallerThanOneExp(shiftedB, p.input2Multiplier, p.input2Shift);
-    const int32_t raw = Sign > 0 ? scaledA + scaledB : scaledA - scaledB;
-    const int32_t out =
-        multiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.outputMultiplier, p.outputShift) + p.outputOffset;
-    return std::min(p.range.max, std::max(p.range.min, out));
+    const int32_t scaledA = addSubScaledInput(a, p.input1Offset, p.leftShift, p.input1Multiplier, p.input1Shift);
+    const int32_t scaledB = addSubScaledInput(b, p.input2Offset, p.leftShift, p.input2Multiplier, p.input2Shift);
+    return addSubFinish(p, Sign > 0 ? scaledA + scaledB : scaledA - scaledB);
 }
 
 /// Power-of-two int16 add/sub (TFLite's pot_scale_int16 path, LSTM style): the input
