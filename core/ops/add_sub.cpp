@@ -105,18 +105,17 @@ public:
             path_ = Path::Builtin;
             const QuantizedRange range = activation::quantizedRange(activation, qo.scale, qo.zeroPoint, qmin, qmax);
             builtin_ = makeAddSubParamsBuiltin(qa.scale, qa.zeroPoint, qb.scale, qb.zeroPoint, qo.scale, qo.zeroPoint, 20, range);
-            // The per-input stage depends on one byte only: tabulate it (same bits, a third
-            // of the fixed-point multiplications per element).
-            dispatchQuantized(dtype_, [&](auto tag) {
-                using T = decltype(tag);
-                const AddSubParamsBuiltin& p = builtin_;
-                for (int32_t v = std::numeric_limits<T>::min(); v <= std::numeric_limits<T>::max(); ++v) {
-                    const auto index = static_cast<uint8_t>(static_cast<T>(v));
-                    scaledA_[index] = addSubScaledInput(v, p.input1Offset, p.leftShift, p.input1Multiplier, p.input1Shift);
-                    scaledB_[index] = addSubScaledInput(v, p.input2Offset, p.leftShift, p.input2Multiplier, p.input2Shift);
-                }
-            });
         }
+        // 8-bit: tabulate the chosen path's scalar function over all byte pairs.
+        dispatchQuantized(dtype_, [&](auto tag) {
+            using T = decltype(tag);
+            if constexpr (sizeof(T) == 1) {
+                if (path_ == Path::Xnnpack)
+                    buildPairTable<T>([this](T x, T y) { return addXnnpack(xnnpack_, x, y); }, pairTable_);
+                else
+                    buildPairTable<T>([this](T x, T y) { return addSubBuiltin<Sign>(builtin_, x, y); }, pairTable_);
+            }
+        });
         return Status::ok();
     }
 
@@ -168,19 +167,14 @@ private:
         const T* pa = a.data<T>();
         const T* pb = b.data<T>();
         T* po = out.data<T>();
+        if constexpr (sizeof(T) == 1) {
+            lookupPairTable(plan_, pa, pb, po, pairTable_);
+            return;
+        }
         switch (path_) {
         case Path::Builtin: {
             const AddSubParamsBuiltin& p = builtin_;
-            if constexpr (sizeof(T) == 1) {
-                const int32_t* ta = scaledA_;
-                const int32_t* tb = scaledB_;
-                broadcastBinary(plan_, pa, pb, po, [&p, ta, tb](T x, T y) {
-                    const int32_t sa = ta[static_cast<uint8_t>(x)], sb = tb[static_cast<uint8_t>(y)];
-                    return static_cast<T>(addSubFinish(p, Sign > 0 ? sa + sb : sa - sb));
-                });
-            } else {
-                broadcastBinary(plan_, pa, pb, po, [&p](T x, T y) { return static_cast<T>(addSubBuiltin<Sign>(p, x, y)); });
-            }
+            broadcastBinary(plan_, pa, pb, po, [&p](T x, T y) { return static_cast<T>(addSubBuiltin<Sign>(p, x, y)); });
             break;
         }
         case Path::PotInt16: {
@@ -202,7 +196,7 @@ private:
     float floatMin_ = 0.0f, floatMax_ = 0.0f;
     int32_t int32Min_ = 0, int32Max_ = 0;
     AddSubParamsBuiltin builtin_;
-    int32_t scaledA_[256] = {}, scaledB_[256] = {};
+    std::vector<uint8_t> pairTable_;
     AddSubPotInt16Params pot_;
     AddParamsXnnpack xnnpack_;
 };

@@ -78,6 +78,16 @@ public:
                                             &builtin_.outputShift);
             builtin_.range = activation::quantizedRange(activation, qo.scale, qo.zeroPoint, qmin, qmax);
         }
+        // 8-bit: tabulate the chosen path's scalar function over all byte pairs (same bits).
+        dispatchQuantized(dtype_, [&](auto tag) {
+            using T = decltype(tag);
+            if constexpr (sizeof(T) == 1) {
+                if (xnnpack_)
+                    buildPairTable<T>([this](T x, T y) { return mulXnnpack(xnn_, x, y); }, pairTable_);
+                else
+                    buildPairTable<T>([this](T x, T y) { return mulBuiltin(builtin_, x, y); }, pairTable_);
+            }
+        });
         return Status::ok();
     }
 
@@ -104,6 +114,10 @@ public:
         default:
             dispatchQuantized(dtype_, [&](auto tag) {
                 using T = decltype(tag);
+                if constexpr (sizeof(T) == 1) {
+                    lookupPairTable(plan_, a.data<T>(), b.data<T>(), out.data<T>(), pairTable_);
+                    return;
+                }
                 if (xnnpack_) {
                     const MulParamsXnnpack& p = xnn_;
                     broadcastBinary(plan_, a.data<T>(), b.data<T>(), out.data<T>(),
@@ -125,6 +139,7 @@ private:
     bool xnnpack_ = false;
     MulParamsBuiltin builtin_;
     MulParamsXnnpack xnn_;
+    std::vector<uint8_t> pairTable_;
 };
 
 } // namespace

@@ -15,10 +15,12 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "ir/op_type.h"
 #include "kernels/activation_range.h"
 #include "kernels/fixed_point.h"
+#include "kernels/reference/broadcast.h"
 
 namespace rf::kernels {
 
@@ -204,6 +206,33 @@ inline int32_t mulXnnpack(const MulParamsXnnpack& p, int32_t a, int32_t b)
     f = std::max(f, p.outputMinLessZeroPoint);
     f = std::min(f, p.outputMaxLessZeroPoint);
     return static_cast<int32_t>(std::lrintf(f)) + p.outputZeroPoint;
+}
+
+// ---------------------------------------------------------------------------
+// 8-bit fast path shared by the binary ops.
+
+/// For 8-bit operands an elementwise result depends on two bytes only, so prepare() can
+/// evaluate the op's scalar function for all 65536 pairs; eval() then looks results up
+/// (identical bits, one load per element). Indexed by (byte(a) << 8) | byte(b).
+template <typename T, typename Fn>
+inline void buildPairTable(Fn&& scalar, std::vector<uint8_t>& table)
+{
+    static_assert(sizeof(T) == 1);
+    table.resize(65536);
+    for (int a = 0; a < 256; ++a)
+        for (int b = 0; b < 256; ++b)
+            table[(a << 8) | b] = static_cast<uint8_t>(
+                static_cast<T>(scalar(static_cast<T>(static_cast<uint8_t>(a)), static_cast<T>(static_cast<uint8_t>(b)))));
+}
+
+/// Applies a pair table over two broadcast 8-bit operands.
+template <typename T>
+inline void lookupPairTable(const BroadcastPlan& plan, const T* a, const T* b, T* out, const std::vector<uint8_t>& table)
+{
+    const uint8_t* t = table.data();
+    broadcastBinary(plan, a, b, out, [t](T x, T y) {
+        return static_cast<T>(t[(static_cast<unsigned>(static_cast<uint8_t>(x)) << 8) | static_cast<uint8_t>(y)]);
+    });
 }
 
 } // namespace rf::kernels
