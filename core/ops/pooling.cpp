@@ -142,8 +142,12 @@ public:
         if (kind_ == PoolKind::Average) {
             switch (dtype_) {
             case DType::Float32:
-                kernels::averagePoolF32(geometry_, in.data<float>(), out.data<float>(), floatRange_.min, floatRange_.max,
-                                        multiplyByReciprocal_, pool);
+                if (multiplyByReciprocal_ && geometry_.filterHeight * geometry_.filterWidth <= 9)
+                    kernels::averagePoolF32Xnnpack9(geometry_, in.data<float>(), out.data<float>(), floatRange_.min,
+                                                    floatRange_.max, pool);
+                else
+                    kernels::averagePoolF32(geometry_, in.data<float>(), out.data<float>(), floatRange_.min,
+                                            floatRange_.max, multiplyByReciprocal_, pool);
                 break;
             case DType::UInt8:
                 kernels::averagePoolQuantized(geometry_, in.data<uint8_t>(), out.data<uint8_t>(), activationMin_,

@@ -129,6 +129,45 @@ inline void averagePoolF32(const PoolGeometry& g, const float* input, float* out
     }, 1);
 }
 
+/// XNNPACK's f32 average pooling for windows of at most 9 cells (the 9x avgpool/pavgpool
+/// microkernels): the window is read column by column (the dwconv indirection order
+/// kx * filterHeight + ky), cells in the padding and unused kernel slots are +0.0, the
+/// nine values are summed in the kernel's fixed tree ((i2+i3)+(i4+i5)) + (((i0+i1)+i8)+(i6+i7))
+/// and multiplied by the float 1/(number of cells inside the input).
+inline void averagePoolF32Xnnpack9(const PoolGeometry& g, const float* input, float* output, float activationMin,
+                                   float activationMax, ThreadPool& pool)
+{
+    const int64_t rows = static_cast<int64_t>(g.batches) * g.outputHeight;
+    pool.parallelFor(rows, [&](int64_t rowBegin, int64_t rowEnd) {
+        for (int64_t row = rowBegin; row < rowEnd; ++row) {
+            const int b = static_cast<int>(row / g.outputHeight);
+            const int oy = static_cast<int>(row % g.outputHeight);
+            for (int ox = 0; ox < g.outputWidth; ++ox) {
+                const float* cells[9];
+                int valid = 0;
+                for (int e = 0; e < 9; ++e) cells[e] = nullptr;
+                for (int kx = 0; kx < g.filterWidth; ++kx)
+                    for (int ky = 0; ky < g.filterHeight; ++ky) {
+                        const int y = oy * g.strideHeight - g.padTop + ky;
+                        const int x = ox * g.strideWidth - g.padLeft + kx;
+                        if (y < 0 || y >= g.inputHeight || x < 0 || x >= g.inputWidth) continue;
+                        cells[kx * g.filterHeight + ky] =
+                            input + ((static_cast<int64_t>(b) * g.inputHeight + y) * g.inputWidth + x) * g.channels;
+                        ++valid;
+                    }
+                const float multiplier = 1.0f / static_cast<float>(valid);
+                float* out = output + ((static_cast<int64_t>(b) * g.outputHeight + oy) * g.outputWidth + ox) * g.channels;
+                for (int c = 0; c < g.channels; ++c) {
+                    float v[9];
+                    for (int e = 0; e < 9; ++e) v[e] = cells[e] ? cells[e][c] : 0.0f;
+                    const float sum = ((v[2] + v[3]) + (v[4] + v[5])) + (((v[0] + v[1]) + v[8]) + (v[6] + v[7]));
+                    out[c] = std::min(std::max(sum * multiplier, activationMin), activationMax);
+                }
+            }
+        }
+    }, 1);
+}
+
 /// Max pool for any ordered element type; the result is clamped to [activationMin, activationMax].
 template <typename T>
 void maxPool(const PoolGeometry& g, const T* input, T* output, T activationMin, T activationMax, ThreadPool& pool)
