@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "kernels/reference/pooling.h"
+#include "kernels/reference/reduce.h"
 #include "ops/layout_common.h"
 
 namespace rf {
@@ -130,7 +131,9 @@ public:
                 return ctx.error("the fused activation range is empty in the quantized domain of " + outputLabel(ctx, 0));
         }
         // XNNPACK (the reference runtime's delegate) takes only float average pools.
-        multiplyByReciprocal_ = ctx.mode() == KernelMode::Xnnpack;
+        xnnpackFloat_ = ctx.mode() == KernelMode::Xnnpack;
+        xnnpackGlobal_ = xnnpackFloat_ && g.filterHeight == g.inputHeight && g.filterWidth == g.inputWidth &&
+                         g.outputHeight == 1 && g.outputWidth == 1 && g.padTop == 0 && g.padLeft == 0;
         return ctx.setOutputShape(0, {g.batches, g.outputHeight, g.outputWidth, g.channels});
     }
 
@@ -142,12 +145,19 @@ public:
         if (kind_ == PoolKind::Average) {
             switch (dtype_) {
             case DType::Float32:
-                if (multiplyByReciprocal_ && geometry_.filterHeight * geometry_.filterWidth <= 9)
-                    kernels::averagePoolF32Xnnpack9(geometry_, in.data<float>(), out.data<float>(), floatRange_.min,
-                                                    floatRange_.max, pool);
+                if (xnnpackGlobal_) {
+                    // XNNPACK computes a window covering the whole unpadded input with its
+                    // global average pooling kernel (checked against the oracle).
+                    kernels::xnnpackMeanHWF32(in.data<float>(), out.data<float>(), geometry_.batches,
+                                              static_cast<int64_t>(geometry_.inputHeight) * geometry_.inputWidth,
+                                              geometry_.channels);
+                    for (float& v : out.span<float>()) v = std::min(std::max(v, floatRange_.min), floatRange_.max);
+                } else if (xnnpackFloat_)
+                    kernels::averagePoolF32Xnnpack(geometry_, in.data<float>(), out.data<float>(), floatRange_.min,
+                                                   floatRange_.max, pool);
                 else
                     kernels::averagePoolF32(geometry_, in.data<float>(), out.data<float>(), floatRange_.min,
-                                            floatRange_.max, multiplyByReciprocal_, pool);
+                                            floatRange_.max, pool);
                 break;
             case DType::UInt8:
                 kernels::averagePoolQuantized(geometry_, in.data<uint8_t>(), out.data<uint8_t>(), activationMin_,
@@ -192,7 +202,8 @@ private:
     FloatRange floatRange_;
     int32_t activationMin_ = 0;
     int32_t activationMax_ = 0;
-    bool multiplyByReciprocal_ = false;
+    bool xnnpackFloat_ = false;
+    bool xnnpackGlobal_ = false;
 };
 
 } // namespace

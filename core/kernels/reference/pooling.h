@@ -7,14 +7,15 @@
 //    reference_integer_ops::AveragePool (int8, int16) and the optimized
 //    uint8/int8 kernels (optimized_ops.h, optimized/integer_ops/pooling.h) all
 //    compute exactly this; then clamped to the fused activation range;
-//  - float average: sum in window order (fy, fx) divided by the count (builtin) or
-//    multiplied by its reciprocal (XNNPACK's f32 avgpool scale), then clamped;
+//  - float average: sum in window order (fy, fx) divided by the count (builtin), or
+//    XNNPACK's column-major window order, fixed summation tree and reciprocal multiplier;
 //  - max: running maximum of the window cells inside the input, then clamped.
 // Pools never read padding cells: they are excluded from sums, counts and maxima.
 
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "util/thread_pool.h"
 
@@ -99,17 +100,15 @@ void averagePoolQuantized(const PoolGeometry& g, const T* input, T* output, int3
     }, 1);
 }
 
-/// Float average pool. `multiplyByReciprocal` selects XNNPACK's sum * (1/count) instead of
-/// TFLite's sum / count.
+/// Float average pool as TFLite's builtin kernel: the window sum divided by the cell count.
 inline void averagePoolF32(const PoolGeometry& g, const float* input, float* output, float activationMin,
-                           float activationMax, bool multiplyByReciprocal, ThreadPool& pool)
+                           float activationMax, ThreadPool& pool)
 {
     const int64_t rows = static_cast<int64_t>(g.batches) * g.outputHeight;
     pool.parallelFor(rows, [&](int64_t rowBegin, int64_t rowEnd) {
         float acc[kPoolChannelTranche];
         forEachPoolWindow(g, rowBegin, rowEnd, [&](int b, int oy, int ox, int y0, int y1, int x0, int x1) {
             const float count = static_cast<float>((y1 - y0) * (x1 - x0));
-            const float reciprocal = 1.0f / count;
             float* out = output + ((static_cast<int64_t>(b) * g.outputHeight + oy) * g.outputWidth + ox) * g.channels;
             for (int base = 0; base < g.channels; base += kPoolChannelTranche) {
                 const int depth = std::min(g.channels - base, kPoolChannelTranche);
@@ -121,7 +120,7 @@ inline void averagePoolF32(const PoolGeometry& g, const float* input, float* out
                         for (int c = 0; c < depth; ++c) acc[c] += in[c];
                 }
                 for (int c = 0; c < depth; ++c) {
-                    const float average = multiplyByReciprocal ? acc[c] * reciprocal : acc[c] / count;
+                    const float average = acc[c] / count;
                     out[base + c] = std::min(std::max(average, activationMin), activationMax);
                 }
             }
@@ -129,23 +128,25 @@ inline void averagePoolF32(const PoolGeometry& g, const float* input, float* out
     }, 1);
 }
 
-/// XNNPACK's f32 average pooling for windows of at most 9 cells (the 9x avgpool/pavgpool
-/// microkernels): the window is read column by column (the dwconv indirection order
-/// kx * filterHeight + ky), cells in the padding and unused kernel slots are +0.0, the
-/// nine values are summed in the kernel's fixed tree ((i2+i3)+(i4+i5)) + (((i0+i1)+i8)+(i6+i7))
-/// and multiplied by the float 1/(number of cells inside the input).
-inline void averagePoolF32Xnnpack9(const PoolGeometry& g, const float* input, float* output, float activationMin,
-                                   float activationMax, ThreadPool& pool)
+/// XNNPACK's f32 average pooling (avgpool/pavgpool 9x and 9p8x microkernels): the window
+/// is read column by column (the dwconv indirection order kx * filterHeight + ky), cells
+/// in the padding and unused kernel slots are +0.0. Windows of up to 9 cells are summed in
+/// the 9x tree ((i2+i3)+(i4+i5)) + (((i0+i1)+i8)+(i6+i7)); larger ones take the first 9
+/// cells that way and then 8 at a time as ((i2+i3)+(i4+i5)) + (((i0+i1)+acc)+(i6+i7)).
+/// The sum is multiplied by the float 1/(number of cells inside the input) and clamped.
+inline void averagePoolF32Xnnpack(const PoolGeometry& g, const float* input, float* output, float activationMin,
+                                  float activationMax, ThreadPool& pool)
 {
+    const int cellsPerWindow = g.filterHeight * g.filterWidth;
     const int64_t rows = static_cast<int64_t>(g.batches) * g.outputHeight;
     pool.parallelFor(rows, [&](int64_t rowBegin, int64_t rowEnd) {
+        std::vector<const float*> cells(static_cast<size_t>(std::max(cellsPerWindow, 9)));
         for (int64_t row = rowBegin; row < rowEnd; ++row) {
             const int b = static_cast<int>(row / g.outputHeight);
             const int oy = static_cast<int>(row % g.outputHeight);
             for (int ox = 0; ox < g.outputWidth; ++ox) {
-                const float* cells[9];
                 int valid = 0;
-                for (int e = 0; e < 9; ++e) cells[e] = nullptr;
+                std::fill(cells.begin(), cells.end(), nullptr);
                 for (int kx = 0; kx < g.filterWidth; ++kx)
                     for (int ky = 0; ky < g.filterHeight; ++ky) {
                         const int y = oy * g.strideHeight - g.padTop + ky;
@@ -158,9 +159,12 @@ inline void averagePoolF32Xnnpack9(const PoolGeometry& g, const float* input, fl
                 const float multiplier = 1.0f / static_cast<float>(valid);
                 float* out = output + ((static_cast<int64_t>(b) * g.outputHeight + oy) * g.outputWidth + ox) * g.channels;
                 for (int c = 0; c < g.channels; ++c) {
-                    float v[9];
-                    for (int e = 0; e < 9; ++e) v[e] = cells[e] ? cells[e][c] : 0.0f;
-                    const float sum = ((v[2] + v[3]) + (v[4] + v[5])) + (((v[0] + v[1]) + v[8]) + (v[6] + v[7]));
+                    const auto v = [&](int e) { return e < cellsPerWindow && cells[e] ? cells[e][c] : 0.0f; };
+                    float sum = ((v(2) + v(3)) + (v(4) + v(5))) + (((v(0) + v(1)) + v(8)) + (v(6) + v(7)));
+                    for (int first = 9; first < cellsPerWindow; first += 8) {
+                        const auto w = [&](int e) { return v(first + e); };
+                        sum = ((w(2) + w(3)) + (w(4) + w(5))) + (((w(0) + w(1)) + sum) + (w(6) + w(7)));
+                    }
                     out[c] = std::min(std::max(sum * multiplier, activationMin), activationMax);
                 }
             }

@@ -38,6 +38,8 @@ int main(){
     write({f,op,{act("x",t,in,sc,zp),act("y",t,out,sc,zp)},{0},{1},BuiltinOptions::Pool2DOptions,[=](fb::FlatBufferBuilder& b){return CreatePool2DOptions(b,p,sw,sh,fw,fh,a).Union();}}); };
   pool("avg_f32_same",BuiltinOperator::AVERAGE_POOL_2D,TensorType::FLOAT32,{1,9,11,5},{1,5,6,5},3,3,2,2,Padding::SAME,ActivationFunctionType::NONE,0,0);
   pool("avg_f32_valid_relu6",BuiltinOperator::AVERAGE_POOL_2D,TensorType::FLOAT32,{2,8,8,7},{2,3,3,7},3,3,2,2,Padding::VALID,ActivationFunctionType::RELU6,0,0);
+  pool("avg_f32_global7x7",BuiltinOperator::AVERAGE_POOL_2D,TensorType::FLOAT32,{1,7,7,9},{1,1,1,9},7,7,1,1,Padding::VALID,ActivationFunctionType::NONE,0,0);
+  pool("avg_f32_same4x5",BuiltinOperator::AVERAGE_POOL_2D,TensorType::FLOAT32,{1,9,11,6},{1,5,4,6},4,5,2,3,Padding::SAME,ActivationFunctionType::NONE,0,0);
   pool("avg_s8_same_relu",BuiltinOperator::AVERAGE_POOL_2D,TensorType::INT8,{1,9,11,20},{1,5,6,20},3,3,2,2,Padding::SAME,ActivationFunctionType::RELU,0.05f,-7);
   pool("avg_u8_valid",BuiltinOperator::AVERAGE_POOL_2D,TensorType::UINT8,{1,8,8,16},{1,4,4,16},2,2,2,2,Padding::VALID,ActivationFunctionType::NONE,0.1f,120);
   pool("avg_s16_same",BuiltinOperator::AVERAGE_POOL_2D,TensorType::INT16,{1,7,7,4},{1,4,4,4},3,3,2,2,Padding::SAME,ActivationFunctionType::NONE,0.001f,0);
