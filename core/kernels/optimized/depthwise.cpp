@@ -186,6 +186,33 @@ void pixelF32(const DepthwiseF32Weights& w, const float* input, const Taps& taps
     }
 }
 
+// Calls fn(x, taps, shift) for every output pixel of row (b, y): the pixel's taps are at
+// input + shift + taps.inputOffset[t]. Interior pixels (every filter column inside the
+// input) share one tap list, shifted by the stride; only border pixels rebuild theirs.
+template <typename Fn>
+void forEachPixel(const ConvGeometry& g, int64_t b, int64_t y, bool columnMajor, const Fn& fn)
+{
+    const int64_t sw = g.strideWidth;
+    int64_t interiorBegin = (g.padLeft + sw - 1) / sw;
+    const int64_t lastStart = int64_t{g.inputWidth} - 1 - int64_t{g.filterWidth - 1} * g.dilationWidth + g.padLeft;
+    int64_t interiorEnd = lastStart < 0 ? 0 : lastStart / sw + 1;
+    interiorEnd = std::min<int64_t>(interiorEnd, g.outputWidth);
+    interiorBegin = std::min(interiorBegin, interiorEnd);
+    Taps taps;
+    for (int64_t x = 0; x < interiorBegin; ++x) {
+        collectTaps(g, b, y, x, taps, columnMajor);
+        fn(x, taps, int64_t{0});
+    }
+    if (interiorBegin < interiorEnd) {
+        collectTaps(g, b, y, interiorBegin, taps, columnMajor);
+        for (int64_t x = interiorBegin; x < interiorEnd; ++x) fn(x, taps, (x - interiorBegin) * sw * g.inputChannels);
+    }
+    for (int64_t x = interiorEnd; x < g.outputWidth; ++x) {
+        collectTaps(g, b, y, x, taps, columnMajor);
+        fn(x, taps, int64_t{0});
+    }
+}
+
 // Splits output rows (batch * outputHeight) across the pool.
 template <typename Fn>
 void forEachOutputRow(const ConvGeometry& g, ThreadPool* pool, const Fn& fn)
@@ -236,11 +263,9 @@ void depthwiseConv2dS8(const DepthwiseS8Weights& weights, const ConvGeometry& ge
     forEachOutputRow(geometry, pool, [&](int64_t b, int64_t y) {
         thread_local AlignedBuffer<int32_t> tile;
         tile.ensure(static_cast<size_t>(geometry.outputWidth) * static_cast<size_t>(weights.channelsPadded));
-        Taps taps;
-        for (int64_t x = 0; x < geometry.outputWidth; ++x) {
-            collectTaps(geometry, b, y, x, taps);
-            pixelS8(weights, bytes, taps, tile.data() + x * weights.channelsPadded);
-        }
+        forEachPixel(geometry, b, y, false, [&](int64_t x, const Taps& taps, int64_t shift) {
+            pixelS8(weights, bytes + shift, taps, tile.data() + x * weights.channelsPadded);
+        });
         sink((b * geometry.outputHeight + y) * geometry.outputWidth, geometry.outputWidth, tile.data(),
              weights.channelsPadded);
     });
@@ -270,12 +295,10 @@ void depthwiseConv2dF32(const DepthwiseF32Weights& weights, const ConvGeometry& 
                         float outMin, float outMax, float* output, ThreadPool* pool)
 {
     forEachOutputRow(geometry, pool, [&](int64_t b, int64_t y) {
-        Taps taps;
         float* row = output + (b * geometry.outputHeight + y) * geometry.outputWidth * int64_t{weights.channels};
-        for (int64_t x = 0; x < geometry.outputWidth; ++x) {
-            collectTaps(geometry, b, y, x, taps, weights.xnnpackOrder);
-            pixelF32(weights, input, taps, outMin, outMax, row + x * weights.channels);
-        }
+        forEachPixel(geometry, b, y, weights.xnnpackOrder, [&](int64_t x, const Taps& taps, int64_t shift) {
+            pixelF32(weights, input + shift, taps, outMin, outMax, row + x * weights.channels);
+        });
     });
 }
 

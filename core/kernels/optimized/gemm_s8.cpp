@@ -98,20 +98,34 @@ void fillPanelRow(P* dst, const RowSource& source, int64_t row, int32_t k, const
         const int64_t b = row / (int64_t{g.outputWidth} * g.outputHeight);
         const int64_t c = g.inputChannels;
         const P pad = paddingValue<P>(format);
+        const int64_t ix0 = x * g.strideWidth - g.padLeft;
+        // With no dilation and the whole filter row inside the input, one filter row's
+        // taps are one contiguous span of the input row.
+        const bool rowSpan = g.dilationWidth == 1 && ix0 >= 0 && ix0 + g.filterWidth <= g.inputWidth;
         P* out = dst;
         for (int32_t ky = 0; ky < g.filterHeight; ++ky) {
             const int64_t iy = y * g.strideHeight - g.padTop + int64_t{ky} * g.dilationHeight;
+            if (iy < 0 || iy >= g.inputHeight) {
+                std::fill(out, out + g.filterWidth * c, pad);
+                out += g.filterWidth * c;
+                continue;
+            }
+            const uint8_t* inputRow = source.base + (b * g.inputHeight + iy) * g.inputWidth * c;
+            if (rowSpan) {
+                convertSpan(out, inputRow + ix0 * c, g.filterWidth * c, format);
+                out += g.filterWidth * c;
+                continue;
+            }
             for (int32_t kx = 0; kx < g.filterWidth; ++kx, out += c) {
-                const int64_t ix = x * g.strideWidth - g.padLeft + int64_t{kx} * g.dilationWidth;
-                if (iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth) {
+                const int64_t ix = ix0 + int64_t{kx} * g.dilationWidth;
+                if (ix < 0 || ix >= g.inputWidth)
                     std::fill(out, out + c, pad);
-                } else {
-                    convertSpan(out, source.base + ((b * g.inputHeight + iy) * g.inputWidth + ix) * c, c, format);
-                }
+                else
+                    convertSpan(out, inputRow + ix * c, c, format);
             }
         }
     }
-    std::fill(dst + k, dst + format.kPadded, P{0});
+    if (format.kPadded > k) std::fill(dst + k, dst + format.kPadded, P{0});
 }
 
 // ---------------------------------------------------------------------------------
@@ -340,7 +354,8 @@ void runParallel(const GemmS8Weights& w, const RowSource& source, int64_t rows, 
                  const AccumulatorSink& sink)
 {
     if (pool && pool->threadCount() > 1) {
-        pool->parallelFor(rows, [&](int64_t begin, int64_t end) { runRows(w, source, begin, end, sink); }, kChunkRows);
+        // Small chunks so that late layers with few pixels (7x7) still split across threads.
+        pool->parallelFor(rows, [&](int64_t begin, int64_t end) { runRows(w, source, begin, end, sink); }, 2 * kRowsAvx512);
     } else {
         runRows(w, source, 0, rows, sink);
     }
