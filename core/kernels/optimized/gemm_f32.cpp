@@ -223,15 +223,30 @@ void im2colRow(const ConvGeometry& g, const float* input, int64_t row, float* ds
     const int64_t y = (row / g.outputWidth) % g.outputHeight;
     const int64_t b = row / (int64_t{g.outputWidth} * g.outputHeight);
     const int64_t c = g.inputChannels;
+    const int64_t ix0 = x * g.strideWidth - g.padLeft;
+    // With no dilation and the whole filter row inside the input, one filter row's taps
+    // are one contiguous span of the input row.
+    const bool rowSpan = g.dilationWidth == 1 && ix0 >= 0 && ix0 + g.filterWidth <= g.inputWidth;
+    const int64_t rowLength = int64_t{g.filterWidth} * c;
     for (int32_t ky = 0; ky < g.filterHeight; ++ky) {
         const int64_t iy = y * g.strideHeight - g.padTop + int64_t{ky} * g.dilationHeight;
+        if (iy < 0 || iy >= g.inputHeight) {
+            std::fill(dst, dst + rowLength, 0.0f);
+            dst += rowLength;
+            continue;
+        }
+        const float* inputRow = input + (b * g.inputHeight + iy) * g.inputWidth * c;
+        if (rowSpan) {
+            std::memcpy(dst, inputRow + ix0 * c, static_cast<size_t>(rowLength) * sizeof(float));
+            dst += rowLength;
+            continue;
+        }
         for (int32_t kx = 0; kx < g.filterWidth; ++kx, dst += c) {
-            const int64_t ix = x * g.strideWidth - g.padLeft + int64_t{kx} * g.dilationWidth;
-            if (iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth)
+            const int64_t ix = ix0 + int64_t{kx} * g.dilationWidth;
+            if (ix < 0 || ix >= g.inputWidth)
                 std::fill(dst, dst + c, 0.0f);
             else
-                std::memcpy(dst, input + ((b * g.inputHeight + iy) * g.inputWidth + ix) * c,
-                            static_cast<size_t>(c) * sizeof(float));
+                std::memcpy(dst, inputRow + ix * c, static_cast<size_t>(c) * sizeof(float));
         }
     }
 }
