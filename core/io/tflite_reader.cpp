@@ -20,6 +20,12 @@ constexpr uint32_t kTfliteSchemaVersion = 3;
 /// Largest tensor we accept. It keeps byte counts far from overflow and rejects
 /// absurd shapes from damaged files before anything tries to allocate them.
 constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 32;
+/// Constant tensors may share a buffer (converters deduplicate identical constants),
+/// so the copied data can exceed the file size, but not by much in a real model. A
+/// damaged file pointing thousands of tensors at one large buffer is refused before
+/// it can exhaust memory: at most this multiple of the file size plus kConstantSlack.
+constexpr uint64_t kMaxConstantBytesPerFileByte = 4;
+constexpr uint64_t kConstantSlack = uint64_t{64} << 20;
 
 std::string quoted(const char* text) { return "'" + std::string(text ? text : "") + "'"; }
 
@@ -98,6 +104,8 @@ private:
     size_t size_;
     std::string source_;
     const tflite::Model* model_ = nullptr;
+    /// Bytes of constant data copied so far (see kMaxConstantBytesPerFileByte).
+    mutable uint64_t constantBytes_ = 0;
 };
 
 Status TfliteGraphReader::checkHeader() const
@@ -260,6 +268,11 @@ Status TfliteGraphReader::readBufferData(int32_t index, const tflite::Tensor* so
         return fail(label + " has " + std::to_string(byteCount) + " bytes of data in buffer #" +
                     std::to_string(bufferIndex) + " but its shape " + shapeToString(tensor.shape) + " of " +
                     std::string(dtypeName(tensor.dtype)) + " needs " + std::to_string(expectedBytes) + " bytes");
+    constantBytes_ += byteCount;
+    if (constantBytes_ > kMaxConstantBytesPerFileByte * size_ + kConstantSlack)
+        return fail(label + " brings the constant data to " + std::to_string(constantBytes_) +
+                    " bytes, far more than the file holds (" + std::to_string(size_) +
+                    " bytes): too many tensors share buffers; the file is corrupted");
     tensor.isConstant = true;
     tensor.data.assign(bytes, bytes + byteCount);
     return Status::ok();

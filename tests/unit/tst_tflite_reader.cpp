@@ -61,6 +61,14 @@ struct ModelSpec {
         tensor.shape = std::move(shape);
         return tensor;
     }
+    /// An unquantized tensor whose data is in `buffer`.
+    static TensorSpec bufferTensor(std::string name, tflite::TensorType type, std::vector<int32_t> shape, uint32_t buffer)
+    {
+        TensorSpec tensor = plainTensor(std::move(name), std::move(shape));
+        tensor.type = type;
+        tensor.buffer = buffer;
+        return tensor;
+    }
     /// An op without builtin options.
     static OpSpec plainOp(uint32_t opcodeIndex, std::vector<int32_t> inputs, std::vector<int32_t> outputs)
     {
@@ -615,6 +623,23 @@ private slots:
         const std::vector<uint8_t> cut(bytes.begin(), bytes.end() - 1);
         EXPECT_ERROR(readTfliteBuffer(cut.data(), cut.size(), kSource), kSource.c_str(), "tensor #1 'conv/filter'",
                      "buffer #1", "outside the file");
+    }
+
+    void sharedBufferAmplificationIsRefused()
+    {
+        // Sharing a buffer between a few constants is normal (converters deduplicate)...
+        auto spec = convModel();
+        for (int i = 0; i < 3; ++i) spec.tensors.push_back(ModelSpec::bufferTensor("copy" + std::to_string(i), tflite::TensorType::INT8, {2, 1, 1, 2}, 1));
+        auto result = readSpec(spec);
+        QVERIFY2(result.isOk(), result.message().c_str());
+        QCOMPARE(result.value().tensors[6].data, result.value().tensors[1].data);
+        // ...but thousands of large tensors on one buffer would copy far more than the file holds.
+        spec = convModel();
+        const size_t bigBytes = 1 << 20;
+        spec.buffers.push_back({std::vector<uint8_t>(bigBytes, 7), 0, 0});
+        for (int i = 0; i < 200; ++i)
+            spec.tensors.push_back(ModelSpec::bufferTensor("alias" + std::to_string(i), tflite::TensorType::INT8, {1 << 20}, 3));
+        EXPECT_ERROR(readSpec(spec), kSource.c_str(), "'alias", "share buffers");
     }
 
     void bufferOffsetOutsideTheFileIsRefused()
