@@ -49,6 +49,24 @@ RF_TARGET_AVX512 void pixelS8Avx512(const DepthwiseS8Weights& w, const uint8_t* 
 {
     const __m512i offset = _mm512_set1_epi32(w.activationOffset);
     const int32_t c = w.channels;
+    // With every tap inside the input, sum (x + offset) * w = sum x * w + offset * sum w,
+    // and the second term is part of fullWindowBias (exact: all of it is int32 arithmetic).
+    if (taps.count == w.filterHeight * w.filterWidth) {
+        for (int32_t c0 = 0; c0 < c; c0 += 16) {
+            const int32_t valid = std::min(16, c - c0);
+            const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
+            __m512i sum = _mm512_load_si512(w.fullWindowBias.data() + c0);
+            for (int t = 0; t < taps.count; ++t) {
+                const __m128i bytes = _mm_maskz_loadu_epi8(mask, input + taps.inputOffset[t] + c0);
+                const __m512i x = Signed ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes);
+                const __m512i weight =
+                    _mm512_load_si512(w.weights.data() + int64_t{taps.tap[t]} * w.channelsPadded + c0);
+                sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(x, weight));
+            }
+            _mm512_store_si512(acc + c0, sum);
+        }
+        return;
+    }
     for (int32_t c0 = 0; c0 < c; c0 += 16) {
         const int32_t valid = std::min(16, c - c0);
         const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1u);
@@ -252,7 +270,14 @@ DepthwiseS8Weights packDepthwiseS8Weights(const void* filter, bool weightsSigned
             w.weights[static_cast<size_t>(int64_t{t} * w.channelsPadded + c)] = raw + weightOffset;
         }
     }
-    for (int32_t c = 0; c < channels; ++c) w.bias[static_cast<size_t>(c)] = bias ? bias[c] : 0;
+    w.fullWindowBias.resize(static_cast<size_t>(w.channelsPadded));
+    for (int32_t c = 0; c < channels; ++c) {
+        w.bias[static_cast<size_t>(c)] = bias ? bias[c] : 0;
+        int64_t weightSum = 0;
+        for (int32_t t = 0; t < taps; ++t) weightSum += w.weights[static_cast<size_t>(int64_t{t} * w.channelsPadded + c)];
+        const int64_t constant = int64_t{w.bias[static_cast<size_t>(c)]} + int64_t{activationOffset} * weightSum;
+        w.fullWindowBias[static_cast<size_t>(c)] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(constant)));
+    }
     return w;
 }
 

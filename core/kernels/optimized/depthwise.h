@@ -36,6 +36,9 @@ struct DepthwiseS8Weights {
     int32_t activationOffset = 0;
     AlignedBuffer<int32_t> weights; ///< [tap][channelsPadded], w + wOffset.
     AlignedBuffer<int32_t> bias;    ///< channelsPadded values (zeros when absent).
+    /// bias + aOffset * (sum of the channel's weights over all taps): the constant part of
+    /// a pixel whose taps are all inside the input, which then needs no per-tap offset.
+    AlignedBuffer<int32_t> fullWindowBias;
 };
 
 /// Packs a [1, kh, kw, channels] filter (int8 or uint8) for activeSimdLevel().
