@@ -231,10 +231,16 @@ void forEachPixel(const ConvGeometry& g, int64_t b, int64_t y, bool columnMajor,
     }
 }
 
+// Below this many multiply-adds a node takes a few microseconds, less than waking a
+// second thread costs, so it stays on the calling thread.
+constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
+
 // Splits output rows (batch * outputHeight) across the pool.
 template <typename Fn>
 void forEachOutputRow(const ConvGeometry& g, ThreadPool* pool, const Fn& fn)
 {
+    const int64_t macs = g.outputPixels() * g.inputChannels * g.filterHeight * g.filterWidth;
+    if (macs < kMinParallelMacs) pool = nullptr;
     const int64_t rows = int64_t{g.batch} * g.outputHeight;
     auto run = [&](int64_t begin, int64_t end) {
         for (int64_t row = begin; row < end; ++row) fn(row / g.outputHeight, row % g.outputHeight);

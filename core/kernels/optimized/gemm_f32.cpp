@@ -18,6 +18,14 @@ namespace {
 constexpr int64_t kChunkRows = 48;
 constexpr int kRowsAvx512 = 6;
 constexpr int kRowsAvx2 = 4;
+// Below this many multiply-adds a node takes a few microseconds, less than waking a
+// second thread costs, so it stays on the calling thread.
+constexpr int64_t kMinParallelMacs = int64_t{1} << 19;
+
+bool worthSplitting(const ThreadPool* pool, int64_t rows, const GemmF32Weights& w)
+{
+    return pool && pool->threadCount() > 1 && rows * w.nPadded * w.k >= kMinParallelMacs;
+}
 
 int32_t roundUp(int32_t value, int32_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
@@ -289,7 +297,7 @@ GemmF32Weights packGemmF32Weights(const float* weights, int32_t n, int32_t k, co
 void gemmF32(const GemmF32Weights& weights, const float* a, int64_t lda, int64_t rows, float outMin, float outMax,
              float* out, int64_t ldOut, ThreadPool* pool)
 {
-    if (pool && pool->threadCount() > 1) {
+    if (worthSplitting(pool, rows, weights)) {
         pool->parallelFor(
             rows, [&](int64_t begin, int64_t end) { gemmRows(weights, a, lda, begin, end, outMin, outMax, out, ldOut); },
             kChunkRows);
@@ -306,7 +314,7 @@ void conv2dF32(const GemmF32Weights& weights, const ConvGeometry& geometry, cons
         gemmF32(weights, input, geometry.inputChannels, rows, outMin, outMax, output, weights.n, pool);
         return;
     }
-    if (pool && pool->threadCount() > 1) {
+    if (worthSplitting(pool, rows, weights)) {
         pool->parallelFor(
             rows,
             [&](int64_t begin, int64_t end) { convRows(weights, geometry, input, begin, end, outMin, outMax, output); },

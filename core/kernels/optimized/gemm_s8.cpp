@@ -21,6 +21,9 @@ constexpr int64_t kChunkRows = 48;
 constexpr int kRowsAvx512 = 6;
 constexpr int kRowsAvx2 = 4;
 constexpr int kRowsScalar = 4;
+// Below this many multiply-adds a node takes a few microseconds, less than waking a
+// second thread costs, so it stays on the calling thread.
+constexpr int64_t kMinParallelMacs = int64_t{1} << 20;
 
 int32_t roundUp(int32_t value, int32_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
@@ -353,7 +356,7 @@ void runRows(const GemmS8Weights& w, const RowSource& source, int64_t begin, int
 void runParallel(const GemmS8Weights& w, const RowSource& source, int64_t rows, ThreadPool* pool,
                  const AccumulatorSink& sink)
 {
-    if (pool && pool->threadCount() > 1) {
+    if (pool && pool->threadCount() > 1 && rows * w.nPadded * w.kPadded >= kMinParallelMacs) {
         // Small chunks so that late layers with few pixels (7x7) still split across threads.
         pool->parallelFor(rows, [&](int64_t begin, int64_t end) { runRows(w, source, begin, end, sink); }, 2 * kRowsAvx512);
     } else {
