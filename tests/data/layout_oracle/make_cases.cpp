@@ -54,6 +54,7 @@ int main(){
   mean("mean_u8_hw_keep",TensorType::UINT8,{1,9,9,16},{1,1,1,16},{1,2},true,0.03f,130,0.01f,120);
   mean("mean_f32_hw",TensorType::FLOAT32,{1,7,7,40},{1,40},{1,2},false,0,0,0,0);
   mean("mean_f32_c",TensorType::FLOAT32,{1,3,4,37},{1,3,4},{3},false,0,0,0,0);
+  mean("mean_s16_hw_keep",TensorType::INT16,{1,5,6,8},{1,1,1,8},{1,2},true,0.002f,0,0.003f,0);
   mean("mean_s16_w",TensorType::INT16,{1,4,5,6},{1,4,6},{2},false,0.002f,0,0.003f,0);
   auto resize=[&](std::string f, BuiltinOperator op, TensorType t, std::vector<int> in, int oh,int ow, bool align, bool half, float sc, int zp){
     BuiltinOptions ot = op==BuiltinOperator::RESIZE_BILINEAR? BuiltinOptions::ResizeBilinearOptions : BuiltinOptions::ResizeNearestNeighborOptions;
