@@ -5,6 +5,18 @@ namespace rf {
 Status OpContext::setOutputShape(int i, const Shape& shape)
 {
     const Tensor& declared = outputTensor(i);
+    // Shapes computed from constant operands (PAD paddings, RESHAPE targets) come from the
+    // untrusted model, so refuse negative or absurdly large ones before allocating.
+    int64_t count = 1;
+    for (int32_t dim : shape) {
+        if (dim < 0)
+            return error("output " + graph_.tensorLabel(op().outputs[i]) + " would have the negative shape " +
+                         shapeToString(shape));
+        if (dim != 0 && count > (int64_t{1} << 40) / dim)
+            return error("output " + graph_.tensorLabel(op().outputs[i]) + " would have the oversized shape " +
+                         shapeToString(shape));
+        count *= dim;
+    }
     if (!declared.shape.empty() && elementCount(declared.shape) != elementCount(shape))
         return error("output " + graph_.tensorLabel(op().outputs[i]) + " is declared with shape " +
                      shapeToString(declared.shape) + " but the op produces " + shapeToString(shape));
