@@ -8,6 +8,7 @@
 #include <memory>
 #include <new>
 
+#include "io/keras/keras_h5_reader.h"
 #include "io/tflite_reader.h"
 
 namespace rf {
@@ -75,8 +76,7 @@ Result<Graph> loadModelFile(const std::string& path)
     if (bytes.empty()) return Status::error(path + ": the file is empty (0 bytes), not a model");
     switch (sniffModelFormat(bytes.data(), bytes.size())) {
     case ModelFormat::Tflite: return readTfliteBuffer(bytes.data(), bytes.size(), path);
-    case ModelFormat::KerasH5:
-        return Status::error(path + ": this is an HDF5 file (Keras .h5 model); Keras .h5 support is not built yet");
+    case ModelFormat::KerasH5: return readKerasH5File(path);
     case ModelFormat::Unknown: break;
     }
     return Status::error(path + ": unrecognized model format (first bytes: " + hexPrefix(bytes.data(), bytes.size()) +
