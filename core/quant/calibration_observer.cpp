@@ -1,0 +1,213 @@
+#include "quant/calibration_observer.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <limits>
+
+namespace rf {
+
+namespace {
+
+/// Results of the first pass over one tensor value.
+struct ScanResult {
+    float min = std::numeric_limits<float>::infinity();
+    float max = -std::numeric_limits<float>::infinity();
+    double sum = 0.0;
+    double sumSquares = 0.0;
+    size_t nonFinite = 0;
+    /// Filled by scanSkippingNonFinite() only.
+    size_t nanCount = 0;
+    size_t infCount = 0;
+};
+
+/// Min, max, sum, sum of squares and the number of non-finite values in one pass.
+/// Eight independent lanes let the compiler use SIMD min/max/add; lane sums are
+/// flushed to double every block so float rounding stays small. When non-finite
+/// values are present the caller redoes the scan with scanSkippingNonFinite().
+ScanResult scanFast(const float* values, size_t count)
+{
+    constexpr int kLanes = 8;
+    constexpr size_t kBlock = 1024;
+    float lo[kLanes], hi[kLanes];
+    int32_t bad[kLanes];
+    for (int j = 0; j < kLanes; ++j) {
+        lo[j] = std::numeric_limits<float>::infinity();
+        hi[j] = -std::numeric_limits<float>::infinity();
+        bad[j] = 0;
+    }
+    ScanResult result;
+    size_t i = 0;
+    while (i + kLanes <= count) {
+        float s[kLanes] = {}, q[kLanes] = {};
+        const size_t blockEnd = std::min(count, i + kBlock) / kLanes * kLanes;
+        for (; i + kLanes <= blockEnd; i += kLanes) {
+            for (int j = 0; j < kLanes; ++j) {
+                const float x = values[i + j];
+                lo[j] = x < lo[j] ? x : lo[j];
+                hi[j] = x > hi[j] ? x : hi[j];
+                bad[j] += !(std::fabs(x) <= FLT_MAX);
+                s[j] += x;
+                q[j] += x * x;
+            }
+        }
+        for (int j = 0; j < kLanes; ++j) {
+            result.sum += s[j];
+            result.sumSquares += q[j];
+        }
+    }
+    for (; i < count; ++i) {
+        const float x = values[i];
+        lo[0] = x < lo[0] ? x : lo[0];
+        hi[0] = x > hi[0] ? x : hi[0];
+        bad[0] += !(std::fabs(x) <= FLT_MAX);
+        result.sum += x;
+        result.sumSquares += static_cast<double>(x) * x;
+    }
+    for (int j = 0; j < kLanes; ++j) {
+        result.min = std::min(result.min, lo[j]);
+        result.max = std::max(result.max, hi[j]);
+        result.nonFinite += static_cast<size_t>(bad[j]);
+    }
+    return result;
+}
+
+/// The slow scan for values containing NaN or infinities: those are skipped (NaN as
+/// the TFLite calibrator does; infinities are kept out of the range and histogram)
+/// and counted.
+ScanResult scanSkippingNonFinite(const float* values, size_t count)
+{
+    ScanResult result;
+    for (size_t i = 0; i < count; ++i) {
+        const float x = values[i];
+        if (std::isnan(x)) {
+            ++result.nanCount;
+            continue;
+        }
+        if (!std::isfinite(x)) {
+            ++result.infCount;
+            continue;
+        }
+        result.min = std::min(result.min, x);
+        result.max = std::max(result.max, x);
+        result.sum += x;
+        result.sumSquares += static_cast<double>(x) * x;
+    }
+    result.nonFinite = result.nanCount + result.infCount;
+    return result;
+}
+
+/// Scans one chunk and bins its finite values into `histogram`.
+ScanResult scanAndBin(const float* values, size_t count, CalibrationHistogram& histogram)
+{
+    ScanResult scan = scanFast(values, count);
+    if (scan.nonFinite == 0) {
+        if (count) histogram.addFinite(values, count, scan.min, scan.max);
+        return scan;
+    }
+    histogram.add(std::span<const float>(values, count));
+    return scanSkippingNonFinite(values, count);
+}
+
+} // namespace
+
+CalibrationObserver::CalibrationObserver(const Graph& graph, CalibrationObserverOptions options)
+    : options_(options), slot_(graph.tensors.size(), -1)
+{
+    options_.threads = std::max(1, options_.threads);
+    statistics_.modelName = graph.sourcePath;
+    for (size_t t = 0; t < graph.tensors.size(); ++t) {
+        if (!isObserved(graph.tensors[t])) continue;
+        slot_[t] = static_cast<int32_t>(statistics_.tensors.size());
+        TensorStatistics stats;
+        stats.name = graph.tensors[t].name;
+        stats.tensorIndex = static_cast<int32_t>(t);
+        stats.histogram = CalibrationHistogram(options_.histogramBins);
+        statistics_.tensors.push_back(std::move(stats));
+    }
+    if (options_.threads > 1) {
+        pool_ = std::make_unique<ThreadPool>(options_.threads);
+        partial_.assign(static_cast<size_t>(options_.threads), CalibrationHistogram(options_.histogramBins));
+    }
+}
+
+CalibrationObserver::~CalibrationObserver() = default;
+
+bool CalibrationObserver::isObserved(const Tensor& tensor)
+{
+    return !tensor.isConstant && tensor.dtype == DType::Float32;
+}
+
+CalibrationStatistics CalibrationObserver::takeStatistics()
+{
+    CalibrationStatistics taken = statistics_;
+    for (TensorStatistics& stats : statistics_.tensors) {
+        TensorStatistics fresh;
+        fresh.name = stats.name;
+        fresh.tensorIndex = stats.tensorIndex;
+        fresh.histogram = CalibrationHistogram(options_.histogramBins);
+        stats = std::move(fresh);
+    }
+    statistics_.sampleCount = 0;
+    return taken;
+}
+
+void CalibrationObserver::onTensor(int /*opIndex*/, int32_t tensorIndex, const Tensor& /*tensor*/,
+                                   const TensorValue& value)
+{
+    if (tensorIndex < 0 || static_cast<size_t>(tensorIndex) >= slot_.size() || slot_[tensorIndex] < 0) return;
+    if (value.dtype() != DType::Float32 || value.elementCount() <= 0 || !value.bytes()) return;
+    observe(statistics_.tensors[slot_[tensorIndex]], value.data<float>(), static_cast<size_t>(value.elementCount()));
+}
+
+void CalibrationObserver::observe(TensorStatistics& stats, const float* values, size_t count)
+{
+    ScanResult total;
+    // Large tensors are split across threads: each chunk is scanned and binned into
+    // its own histogram, which merges exactly into the tensor's (same anchored grid).
+    constexpr size_t kParallelThreshold = size_t{1} << 18;
+    if (pool_ && count >= kParallelThreshold) {
+        const int threads = pool_->threadCount();
+        std::vector<ScanResult> scans(static_cast<size_t>(threads));
+        const size_t chunk = (count + threads - 1) / threads;
+        pool_->parallelFor(threads, [&](int64_t begin, int64_t end) {
+            for (int64_t t = begin; t < end; ++t) {
+                const size_t from = std::min(count, static_cast<size_t>(t) * chunk);
+                const size_t to = std::min(count, from + chunk);
+                partial_[static_cast<size_t>(t)].clear();
+                scans[static_cast<size_t>(t)] = scanAndBin(values + from, to - from, partial_[static_cast<size_t>(t)]);
+            }
+        });
+        for (int t = 0; t < threads; ++t) {
+            const ScanResult& scan = scans[static_cast<size_t>(t)];
+            total.min = std::min(total.min, scan.min);
+            total.max = std::max(total.max, scan.max);
+            total.sum += scan.sum;
+            total.sumSquares += scan.sumSquares;
+            total.nonFinite += scan.nonFinite;
+            total.nanCount += scan.nanCount;
+            total.infCount += scan.infCount;
+            stats.histogram.merge(partial_[static_cast<size_t>(t)]);
+        }
+    } else {
+        total = scanAndBin(values, count, stats.histogram);
+    }
+    stats.nanCount += total.nanCount;
+    stats.infCount += total.infCount;
+    const size_t finite = count - total.nonFinite;
+    if (finite == 0) return;
+    if (stats.count == 0) {
+        stats.min = total.min;
+        stats.max = total.max;
+    } else {
+        stats.min = std::min(stats.min, total.min);
+        stats.max = std::max(stats.max, total.max);
+    }
+    stats.count += finite;
+    stats.sum += total.sum;
+    stats.sumSquares += total.sumSquares;
+    stats.sampleMin.push_back(total.min);
+    stats.sampleMax.push_back(total.max);
+}
+
+} // namespace rf
