@@ -4,12 +4,16 @@
 // grayscale by the tensor's channel count, then normalize for float tensors or
 // quantize with the tensor's scale and zero point for integer tensors.
 // OpenCV does the decoding and resizing; no OpenCV type appears here.
+// This is the fixed-recipe entry point used by the exactness tests; the general
+// pipeline (presets, crop, color order, layout) is data/preprocess.h, and sets of
+// images are data/image_source.h. Both paths share the same code.
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "data/pixel_image.h"
 #include "ir/tensor.h"
 #include "runtime/tensor_value.h"
 #include "util/status.h"
@@ -32,15 +36,6 @@ struct ImageInputOptions {
         RawPixels,
     };
     IntegerEncoding integerEncoding = IntegerEncoding::Quantize;
-};
-
-/// A decoded and resized image: height x width x channels bytes, row-major,
-/// channels in RGB order (or one gray channel).
-struct PixelImage {
-    int height = 0;
-    int width = 0;
-    int channels = 0;
-    std::vector<uint8_t> pixels;
 };
 
 /// Loads an image file and resizes it (bilinear) to height x width with 1 (gray)
