@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "data/preprocess_options.h"
 #include "io/tensor_files.h"
 #include "runtime/kernel_mode.h"
 #include "util/status.h"
@@ -40,6 +41,16 @@ struct RunOptions {
     /// Print the top-k classes of output 0 with these labels instead of the output summary.
     std::string labelsFile;
     int top = 5;
+
+    /// How images become the model's input 0 (image mode).
+    PreprocessOptions preprocess;
+    /// True when any preprocessing option was given: the inputs are then images
+    /// even if none of them looks like one.
+    bool preprocessGiven = false;
+    /// Use only the first N images of the inputs.
+    std::optional<int64_t> limit;
+    /// Image mode: write only OUT/results.json, no per-image tensor folders.
+    bool summaryOnly = false;
 };
 
 /// Options of `rangefinder-batch info`.
