@@ -193,6 +193,7 @@ Result<std::vector<std::string>> Hdf5File::readStrings(const std::string& object
     if (variable < 0) return Status::error(label + " has an unreadable string type");
 
     std::vector<std::string> strings;
+    if (count == 0) return strings; // An empty list (e.g. weight_names of a layer without weights).
     if (variable > 0) {
         Handle memoryType(H5Tcopy(H5T_C_S1), &H5Tclose);
         if (!memoryType.valid() || H5Tset_size(memoryType.get(), H5T_VARIABLE) < 0)
