@@ -61,6 +61,10 @@ struct Op {
     OpAttributes attrs;
     /// The source layer this op came from (a Keras layer name), if known.
     std::string layerName;
+    /// Every source layer folded into this op, in graph order (e.g. "conv1", "conv1_bn",
+    /// "conv1_relu" after BatchNormalization folding and activation fusion). Empty when
+    /// the op was not the result of a graph pass; then layerName alone says where it came from.
+    std::vector<std::string> sourceLayers;
 };
 
 /// A runnable graph (TFLite subgraph 0, or a lowered Keras model).
