@@ -181,19 +181,21 @@ Result<std::vector<std::string>> Hdf5File::readStrings(const std::string& object
     if (H5Aexists_by_name(fileId_, path.c_str(), name.c_str(), H5P_DEFAULT) <= 0) return Status::error(label + " does not exist");
     Handle attribute(H5Aopen_by_name(fileId_, path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT), &H5Aclose);
     if (!attribute.valid()) return Status::error(label + " cannot be opened");
-    Handle type(H5Aget_type(attribute.get()), &H5Tclose);
-    if (!type.valid() || H5Tget_class(type.get()) != H5T_STRING) return Status::error(label + " is not a string attribute");
     Handle space(H5Aget_space(attribute.get()), &H5Sclose);
     if (!space.valid()) return Status::error(label + " has no readable dataspace");
     const int rank = H5Sget_simple_extent_ndims(space.get());
     if (rank < 0 || rank > 1) return Status::error(label + " has rank " + std::to_string(rank) + ", expected a scalar or a list");
     const hssize_t count = H5Sget_simple_extent_npoints(space.get());
     if (count < 0 || count > 10000000) return Status::error(label + " has an invalid element count");
+    // An empty list (a layer without weights) may be stored with any type: Keras 2
+    // writes numpy's empty float64 array.
+    if (count == 0) return std::vector<std::string>{};
+    Handle type(H5Aget_type(attribute.get()), &H5Tclose);
+    if (!type.valid() || H5Tget_class(type.get()) != H5T_STRING) return Status::error(label + " is not a string attribute");
     const htri_t variable = H5Tis_variable_str(type.get());
     if (variable < 0) return Status::error(label + " has an unreadable string type");
 
     std::vector<std::string> strings;
-    if (count == 0) return strings; // An empty list (e.g. weight_names of a layer without weights).
     if (variable > 0) {
         Handle memoryType(H5Tcopy(H5T_C_S1), &H5Tclose);
         if (!memoryType.valid() || H5Tset_size(memoryType.get(), H5T_VARIABLE) < 0)
