@@ -12,7 +12,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev
   libqcustomplot-dev
   flatbuffers-compiler flatbuffers-compiler-dev libflatbuffers-dev
-  libhdf5-dev
+  libhdf5-dev zlib1g-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   nlohmann-json3-dev
   # Offscreen GUI tests, screenshots, fonts for plots.
