@@ -107,6 +107,8 @@ Result<AnalysisResult> analyze(const Graph* floatGraph, const Graph& quantGraph,
         for (const TensorMatch& match : matching.matches) {
             const Tensor& qt = quantGraph.tensors[static_cast<size_t>(match.quantTensor)];
             const Tensor& ft = floatGraph->tensors[static_cast<size_t>(match.floatTensor)];
+            // A float graph input fed identically to both models carries no quantization error.
+            if (match.quantOp < 0 && !qt.isQuantized()) continue;
             if (ft.dtype != DType::Float32) {
                 matching.notes.push_back("float " + floatGraph->tensorLabel(match.floatTensor) + " is " +
                                          std::string(dtypeName(ft.dtype)) + ", not float32: not compared");
