@@ -158,45 +158,42 @@ TensorRange klDivergenceRange(const CalibrationHistogram& histogram, float min, 
 
 namespace {
 
-/// Prefix sums over the histogram's bin centres for O(log n) MSE evaluation.
-struct MomentTable {
+/// The histogram's non-empty bins as (centre, count), for the MSE search.
+struct BinCentres {
     std::vector<double> centre;
-    std::vector<double> n, nc, ncc; // prefix sums, size bins + 1
+    std::vector<double> count;
     double total = 0;
 
-    explicit MomentTable(const CalibrationHistogram& h)
+    explicit BinCentres(const CalibrationHistogram& h)
     {
         const int a = h.firstNonEmpty(), b = h.lastNonEmpty();
-        n.push_back(0);
-        nc.push_back(0);
-        ncc.push_back(0);
         if (a < 0) return;
         for (int i = a; i <= b; ++i) {
-            const double c = 0.5 * (h.binLower(i) + h.binUpper(i));
-            const double count = static_cast<double>(h.counts()[i]);
-            centre.push_back(c);
-            n.push_back(n.back() + count);
-            nc.push_back(nc.back() + count * c);
-            ncc.push_back(ncc.back() + count * c * c);
+            if (!h.counts()[i]) continue;
+            centre.push_back(0.5 * (h.binLower(i) + h.binUpper(i)));
+            count.push_back(static_cast<double>(h.counts()[i]));
+            total += count.back();
         }
-        total = n.back();
     }
-    /// Expected squared error per value for range [lo, hi] with `levels` levels.
+    /// Mean squared error of fake-quantizing every bin centre to `levels` levels on
+    /// [lo, hi]: clamp, then round to the nearest level. Bins are far finer than the
+    /// levels (>= 2048 bins over the data), so this is the error of the values
+    /// themselves up to the bin width; a run of exact zeros (ReLU) costs almost nothing,
+    /// as it does after quantization (0 is exactly representable).
     double mse(double lo, double hi, int levels) const
     {
         if (!(total > 0)) return 0;
-        // Bins with centre < lo are clipped to lo, centre > hi to hi.
-        const size_t below = static_cast<size_t>(std::lower_bound(centre.begin(), centre.end(), lo) - centre.begin());
-        const size_t above = static_cast<size_t>(std::upper_bound(centre.begin(), centre.end(), hi) - centre.begin());
-        const size_t bins = centre.size();
-        const double lowN = n[below], lowC = nc[below], lowCC = ncc[below];
-        const double highN = n[bins] - n[above], highC = nc[bins] - nc[above], highCC = ncc[bins] - ncc[above];
-        const double insideN = total - lowN - highN;
         const double step = (hi - lo) / (levels - 1);
-        double error = insideN * step * step / 12.0;
-        error += lowCC - 2 * lo * lowC + lo * lo * lowN;
-        error += highCC - 2 * hi * highC + hi * hi * highN;
-        return std::max(0.0, error) / total;
+        if (!(step > 0)) return 0;
+        const double inverse = 1.0 / step;
+        double sum = 0;
+        for (size_t i = 0; i < centre.size(); ++i) {
+            const double c = centre[i];
+            const double k = std::clamp(std::round((c - lo) * inverse), 0.0, static_cast<double>(levels - 1));
+            const double d = lo + k * step - c;
+            sum += count[i] * d * d;
+        }
+        return sum / total;
     }
 };
 
@@ -204,7 +201,7 @@ struct MomentTable {
 
 double expectedQuantizationMse(const CalibrationHistogram& histogram, double lo, double hi, int levels)
 {
-    return MomentTable(histogram).mse(lo, hi, levels);
+    return BinCentres(histogram).mse(lo, hi, levels);
 }
 
 TensorRange mseRange(const CalibrationHistogram& histogram, float min, float max, int levels, int steps)
@@ -212,21 +209,36 @@ TensorRange mseRange(const CalibrationHistogram& histogram, float min, float max
     const double lo = std::min(static_cast<double>(min), 0.0);
     const double hi = std::max(static_cast<double>(max), 0.0);
     if (histogram.empty() || !(hi > lo)) return {min, max, RangeOrigin::Calibrated};
-    const MomentTable table(histogram);
-    double best = std::numeric_limits<double>::infinity();
-    double bestScale = 1.0;
-    for (int k = steps; k >= 1; --k) {
-        const double s = static_cast<double>(k) / steps;
-        const double error = table.mse(s * lo, s * hi, levels);
-        // Strictly smaller: among equal errors the widest range (least clipping) wins.
-        if (error < best) {
-            best = error;
-            bestScale = s;
+    const BinCentres table(histogram);
+    // Coordinate search over [sLo * lo, sHi * hi], sLo, sHi in {1/steps, ..., 1}: the
+    // upper end with the lower one fixed, then the lower end, then the upper end
+    // again. The two tails of an activation are usually very different (a ReLU-like
+    // floor below, a long tail above), so they are clipped independently.
+    double sLo = 1.0, sHi = 1.0;
+    double best = table.mse(lo, hi, levels);
+    const auto searchUpper = [&] {
+        if (!(hi > 0)) return;
+        for (int k = steps; k >= 1; --k) {
+            const double s = static_cast<double>(k) / steps;
+            const double error = table.mse(sLo * lo, s * hi, levels);
+            // Strictly smaller: among equal errors the widest range (least clipping) wins.
+            if (error < best) best = error, sHi = s;
         }
-    }
+    };
+    const auto searchLower = [&] {
+        if (!(lo < 0)) return;
+        for (int k = steps; k >= 1; --k) {
+            const double s = static_cast<double>(k) / steps;
+            const double error = table.mse(s * lo, sHi * hi, levels);
+            if (error < best) best = error, sLo = s;
+        }
+    };
+    searchUpper();
+    searchLower();
+    searchUpper();
     // Report the clipped range, but never beyond what was observed.
-    const float outLo = static_cast<float>(std::max(static_cast<double>(min), bestScale * lo));
-    const float outHi = static_cast<float>(std::min(static_cast<double>(max), bestScale * hi));
+    const float outLo = static_cast<float>(std::max(static_cast<double>(min), sLo * lo));
+    const float outHi = static_cast<float>(std::min(static_cast<double>(max), sHi * hi));
     return {outLo, outHi, RangeOrigin::Calibrated};
 }
 

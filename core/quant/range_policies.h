@@ -35,8 +35,9 @@ enum class RangeMethod {
     /// TensorRT's entropy calibration: the |x| threshold minimising the KL divergence
     /// between the clipped reference distribution and its quantized version.
     KlDivergence,
-    /// The range [s * min, s * max] (min, max widened to contain 0) whose expected
-    /// quantization + clipping squared error over the histogram is smallest.
+    /// The range [sLo * min, sHi * max] (min, max widened to contain 0) whose expected
+    /// quantization + clipping squared error over the histogram is smallest (the two
+    /// ends are searched in turn: upper, lower, upper).
     Mse,
 };
 
@@ -61,7 +62,7 @@ struct RangePolicy {
     int klQuantizedBins = 128;
     /// Mse: quantization levels (256 for 8 bits) and candidate scale steps.
     int mseLevels = 256;
-    int mseSteps = 2000;
+    int mseSteps = 200;
     /// `default_ranges_min/max`: the range of tensors without statistics. For
     /// experiments only: chooseRanges() warns whenever it is used.
     std::optional<TensorRange> defaultRange;
@@ -101,11 +102,11 @@ TensorRange klDivergenceRange(const CalibrationHistogram& histogram, float min, 
 /// The KL divergence TensorRT's search assigns to keeping the first `keptBins` of
 /// `magnitudeBins` (infinity when the quantized distribution misses mass).
 double klDivergenceForThreshold(std::span<const double> magnitudeBins, int keptBins, int quantizedBins);
-/// MSE-minimising range over candidates [s * lo, s * hi], s = k / steps.
+/// MSE-minimising range over candidates [sLo * lo, sHi * hi], s = k / steps
+/// (coordinate search: upper end, lower end, upper end).
 TensorRange mseRange(const CalibrationHistogram& histogram, float min, float max, int levels, int steps);
-/// Expected squared error per value of quantizing the histogram's values to `levels`
-/// levels over [lo, hi]: (hi - lo)^2 / (12 (levels - 1)^2) inside, squared distance to
-/// the range outside (each bin taken at its centre).
+/// Mean squared error per value of fake-quantizing the histogram's values (each bin
+/// at its centre) to `levels` levels over [lo, hi]: clamp, round to the nearest level.
 double expectedQuantizationMse(const CalibrationHistogram& histogram, double lo, double hi, int levels);
 
 } // namespace rf

@@ -27,13 +27,16 @@ size_t lineOf(std::string_view text, size_t offset)
 
 /// The line of a tensor entry, found from its name's JSON string after "tensors"
 /// (nlohmann does not keep positions of parsed values). 0 when not found.
-size_t lineOfTensorName(std::string_view text, const std::string& name)
+size_t lineOfTensorName(std::string_view text, const std::string& name, size_t occurrence)
 {
-    const size_t tensors = text.find("\"tensors\"");
-    if (tensors == std::string_view::npos) return 0;
+    size_t at = text.find("\"tensors\"");
+    if (at == std::string_view::npos) return 0;
     const std::string quoted = Json(name).dump();
-    const size_t at = text.find(quoted, tensors);
-    return at == std::string_view::npos ? 0 : lineOf(text, at);
+    for (size_t k = 0; k <= occurrence; ++k) {
+        at = text.find(quoted, k == 0 ? at : at + 1);
+        if (at == std::string_view::npos) return 0;
+    }
+    return lineOf(text, at);
 }
 
 /// Reads a required finite number.
@@ -43,6 +46,12 @@ bool readNumber(const Json& object, const char* key, double& out)
     if (it == object.end() || !it->is_number()) return false;
     out = it->get<double>();
     return std::isfinite(out);
+}
+
+/// Reads a required finite number that fits a float.
+bool readFloat(const Json& object, const char* key, double& out)
+{
+    return readNumber(object, key, out) && std::fabs(out) <= 3.4028234663852886e38;
 }
 
 /// Reads a non-negative integer.
@@ -222,7 +231,7 @@ Result<RangesFile> rangesFromJson(std::string_view text, const std::string& sour
     }
     if (auto it = root.find("default_ranges"); it != root.end()) {
         double lo = 0, hi = 0;
-        if (!it->is_object() || !readNumber(*it, "min", lo) || !readNumber(*it, "max", hi) || lo > hi)
+        if (!it->is_object() || !readFloat(*it, "min", lo) || !readFloat(*it, "max", hi) || lo > hi)
             return fail("default_ranges must be {\"min\": a, \"max\": b} with finite a <= b");
         file.policy.defaultRange = TensorRange{static_cast<float>(lo), static_cast<float>(hi), RangeOrigin::DefaultRanges};
     }
@@ -238,15 +247,16 @@ Result<RangesFile> rangesFromJson(std::string_view text, const std::string& sour
         if (nameIt == entry.end() || !nameIt->is_string() || nameIt->get<std::string>().empty())
             return fail(where + ": \"name\" (a non-empty string) is missing");
         const std::string name = nameIt->get<std::string>();
-        const size_t line = lineOfTensorName(text, name);
+        const size_t line = lineOfTensorName(text, name, file.ranges.count(name));
         where = (line ? "line " + std::to_string(line) + ": " : std::string()) + where + " '" + name + "'";
         RF_RETURN_IF_ERROR(checkKeys(entry, {"name", "min", "max", "origin", "stats"}, sourceName + ": " + where));
         if (file.ranges.count(name)) return fail(where + ": the tensor appears twice");
         double lo = 0, hi = 0;
         if (!readNumber(entry, "min", lo)) return fail(where + ": \"min\" must be a finite number");
         if (!readNumber(entry, "max", hi)) return fail(where + ": \"max\" must be a finite number");
+        constexpr double kFloatMax = 3.4028234663852886e38;
+        if (std::fabs(lo) > kFloatMax || std::fabs(hi) > kFloatMax) return fail(where + ": min/max do not fit a float");
         const float loF = static_cast<float>(lo), hiF = static_cast<float>(hi);
-        if (!std::isfinite(loF) || !std::isfinite(hiF)) return fail(where + ": min/max do not fit a float");
         if (loF > hiF) return fail(where + ": min " + std::to_string(lo) + " is greater than max " + std::to_string(hi));
         TensorRange range{loF, hiF, RangeOrigin::Calibrated};
         if (auto originIt = entry.find("origin"); originIt != entry.end()) {
@@ -266,8 +276,8 @@ Result<RangesFile> rangesFromJson(std::string_view text, const std::string& sour
             if (!readCount(*statsIt, "count", summary.count) || !readCount(*statsIt, "samples", summary.samples) ||
                 !readCount(*statsIt, "nan", summary.nanCount) || !readCount(*statsIt, "inf", summary.infCount))
                 return fail(where + ": stats counts must be non-negative integers");
-            if (readNumber(*statsIt, "min", observedMin)) summary.observedMin = static_cast<float>(observedMin);
-            if (readNumber(*statsIt, "max", observedMax)) summary.observedMax = static_cast<float>(observedMax);
+            if (readFloat(*statsIt, "min", observedMin)) summary.observedMin = static_cast<float>(observedMin);
+            if (readFloat(*statsIt, "max", observedMax)) summary.observedMax = static_cast<float>(observedMax);
             readNumber(*statsIt, "mean", summary.mean);
             readNumber(*statsIt, "stddev", summary.stddev);
             file.stats[name] = summary;

@@ -1,0 +1,178 @@
+// rangefinder-calib-bench: the cost of calibration (issue #4, must-show 5).
+// Times plain float inference over N images against the same inferences with the
+// calibration observer attached (min/max, per-sample ranges, sums and the 4096-bin
+// histogram of every float activation), alternating the two so machine load hits
+// both alike, and reports the median totals and their ratio. Images are decoded and
+// preprocessed once beforehand (reused cyclically when N exceeds the corpus), so
+// both sides time exactly setInput + invoke. Also reports how long each range
+// policy takes on the collected statistics. See docs/benchmarks.md.
+
+#include <QDir>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "data/image_input.h"
+#include "io/model_loader.h"
+#include "quant/calibration_run.h"
+#include "quant/range_policies.h"
+#include "runtime/interpreter.h"
+#include "test_support.h"
+
+using namespace rf;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+void usage()
+{
+    std::fprintf(stderr,
+                 "usage: rangefinder-calib-bench [--images N] [--repeat R] [--threads T] [--model PATH]\n"
+                 "Defaults: 100 images of corpus/images/imagenet (cycled), 3 repeats, 1 thread,\n"
+                 "model corpus/pairs/tm_cat_dog_jana/model_unquant.tflite (float MobileNetV2, 224x224).\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    int images = 100, repeat = 3, threads = 1;
+    std::string model;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        const auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                usage();
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (arg == "--images")
+            images = std::max(1, std::atoi(value().c_str()));
+        else if (arg == "--repeat")
+            repeat = std::max(1, std::atoi(value().c_str()));
+        else if (arg == "--threads")
+            threads = std::max(1, std::atoi(value().c_str()));
+        else if (arg == "--model")
+            model = value();
+        else {
+            usage();
+            return arg == "-h" || arg == "--help" ? 0 : 2;
+        }
+    }
+    const std::optional<std::string> shared = test::sharedDir();
+    if (!shared) {
+        std::fprintf(stderr, "rangefinder-calib-bench: %s\n", test::sharedMissingMessage().c_str());
+        return 2;
+    }
+    if (model.empty()) model = *shared + "/corpus/pairs/tm_cat_dog_jana/model_unquant.tflite";
+    Result<Graph> graph = loadModelFile(model);
+    if (!graph.isOk()) {
+        std::fprintf(stderr, "%s\n", graph.message().c_str());
+        return 1;
+    }
+    const Tensor& inputTensor = graph.value().tensors[graph.value().inputs[0]];
+
+    QDir dir(QString::fromStdString(*shared + "/corpus/images/imagenet"));
+    std::vector<TensorValue> distinct;
+    for (const QString& name : dir.entryList({"*.JPEG"}, QDir::Files, QDir::Name)) {
+        Result<TensorValue> value = imageToInputTensor(dir.filePath(name).toStdString(), inputTensor);
+        if (!value.isOk()) {
+            std::fprintf(stderr, "%s\n", value.message().c_str());
+            return 1;
+        }
+        distinct.push_back(std::move(value).value());
+        if (static_cast<int>(distinct.size()) == images) break;
+    }
+    if (distinct.empty()) {
+        std::fprintf(stderr, "rangefinder-calib-bench: no images in %s\n", qPrintable(dir.path()));
+        return 1;
+    }
+    const auto provider = [&](size_t i, Interpreter& interpreter) {
+        const TensorValue& value = distinct[i % distinct.size()];
+        return interpreter.setInput(0, value.bytes(), value.byteSize());
+    };
+
+    InterpreterOptions interpreterOptions;
+    interpreterOptions.threads = threads;
+    Result<std::unique_ptr<Interpreter>> created = Interpreter::create(graph.value(), interpreterOptions);
+    if (!created.isOk()) {
+        std::fprintf(stderr, "%s\n", created.message().c_str());
+        return 1;
+    }
+    Interpreter& interpreter = *created.value();
+    for (int w = 0; w < 3; ++w) { // warm-up: caches, packed weights, thread pool
+        (void)provider(static_cast<size_t>(w), interpreter);
+        (void)interpreter.invoke();
+    }
+
+    std::vector<double> plainMs, calibrationMs;
+    CalibrationStatistics statistics;
+    for (int r = 0; r < repeat; ++r) {
+        Clock::time_point start = Clock::now();
+        for (int i = 0; i < images; ++i) {
+            if (Status s = provider(static_cast<size_t>(i), interpreter); !s.isOk()) return 1;
+            if (Status s = interpreter.invoke(); !s.isOk()) {
+                std::fprintf(stderr, "%s\n", s.message().c_str());
+                return 1;
+            }
+        }
+        plainMs.push_back(msSince(start));
+
+        CalibrationRunOptions options;
+        options.sampleCount = static_cast<size_t>(images);
+        options.observer.threads = threads;
+        start = Clock::now();
+        Result<CalibrationStatistics> stats = runCalibration(interpreter, provider, options);
+        calibrationMs.push_back(msSince(start));
+        if (!stats.isOk()) {
+            std::fprintf(stderr, "%s\n", stats.message().c_str());
+            return 1;
+        }
+        statistics = std::move(stats).value();
+    }
+    uint64_t values = 0;
+    for (const TensorStatistics& t : statistics.tensors) values += t.count;
+
+    const double plain = median(plainMs), calibrated = median(calibrationMs);
+    std::printf("Model: %s (%zu float activation tensors, %.1f M values per image)\n", model.c_str(),
+                statistics.tensors.size(), static_cast<double>(values) / images / 1e6);
+    std::printf("%d images (%zu distinct, cycled), %d thread(s), median of %d alternating repeats.\n\n", images,
+                distinct.size(), threads, repeat);
+    std::printf("| pass | total ms | ms/image |\n|---|---|---|\n");
+    std::printf("| plain float inference | %.1f | %.2f |\n", plain, plain / images);
+    std::printf("| calibration (observer + %d-bin histograms) | %.1f | %.2f |\n", CalibrationHistogram::kDefaultBinCount,
+                calibrated, calibrated / images);
+    std::printf("\n**calibration / plain = %.3f** (target <= 1.5)\n\n", calibrated / plain);
+
+    std::printf("| range policy | ms for all tensors |\n|---|---|\n");
+    for (RangeMethod method : {RangeMethod::MinMax, RangeMethod::MovingAverage, RangeMethod::Percentile,
+                               RangeMethod::KlDivergence, RangeMethod::Mse}) {
+        RangePolicy policy;
+        policy.method = method;
+        const Clock::time_point start = Clock::now();
+        Result<RangeTable> table = chooseRanges(statistics, graph.value(), policy);
+        const double ms = msSince(start);
+        if (!table.isOk()) {
+            std::fprintf(stderr, "%s\n", table.message().c_str());
+            return 1;
+        }
+        std::printf("| %s | %.1f |\n", std::string(rangeMethodName(method)).c_str(), ms);
+    }
+    return 0;
+}

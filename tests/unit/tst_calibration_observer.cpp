@@ -1,0 +1,295 @@
+// The calibration observer and driver on a small float graph: which tensors are
+// observed, every statistic against values computed directly from the tensors the
+// run produced, threads and chunked runs (merged) giving the same statistics, NaN
+// handling, progress / cancel / provider errors, and the binary statistics file.
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "quant/calibration_run.h"
+#include "test_support.h"
+
+using namespace rf;
+
+namespace {
+
+/// x [1, n] -> RELU -> y; x + c (constant) -> z. Observed: x, y, z (not c).
+Graph makeGraph(int n)
+{
+    Graph graph;
+    graph.sourcePath = "calib_test.tflite";
+    const int32_t x = test::addTensor(graph, "x", DType::Float32, {1, n});
+    const int32_t y = test::addTensor(graph, "y", DType::Float32, {1, n});
+    const int32_t c = test::addConstant<float>(graph, "c", DType::Float32, {1}, {0.5f});
+    const int32_t z = test::addTensor(graph, "z", DType::Float32, {1, n});
+    test::addOp(graph, OpType::Relu, {x}, {y});
+    test::addOp(graph, OpType::Add, {x, c}, {z});
+    graph.inputs = {x};
+    graph.outputs = {y, z};
+    return graph;
+}
+
+/// Deterministic sample i: normal values scaled by (1 + i), so the range grows.
+std::vector<float> sampleValues(size_t i, int n)
+{
+    std::mt19937 rng(static_cast<uint32_t>(100 + i));
+    std::normal_distribution<float> normal(0.0f, 1.0f + static_cast<float>(i));
+    std::vector<float> values(static_cast<size_t>(n));
+    for (float& v : values) v = normal(rng);
+    return values;
+}
+
+CalibrationInputProvider provider(int n)
+{
+    return [n](size_t i, Interpreter& interpreter) {
+        const std::vector<float> values = sampleValues(i, n);
+        return interpreter.setInput(0, values.data(), values.size() * sizeof(float));
+    };
+}
+
+Result<CalibrationStatistics> calibrate(const Graph& graph, size_t samples, int n, int threads = 1, size_t firstSample = 0)
+{
+    Result<std::unique_ptr<Interpreter>> interpreter = Interpreter::create(graph);
+    if (!interpreter.isOk()) return interpreter.status();
+    CalibrationRunOptions options;
+    options.sampleCount = samples;
+    options.observer.threads = threads;
+    const CalibrationInputProvider base = provider(n);
+    return runCalibration(*interpreter.value(),
+                          [&](size_t i, Interpreter& in) { return base(firstSample + i, in); }, options);
+}
+
+std::map<int64_t, uint64_t> histogramCounts(const CalibrationHistogram& h)
+{
+    std::map<int64_t, uint64_t> counts;
+    for (int i = 0; i < h.binCount(); ++i)
+        if (h.counts()[i]) counts[h.firstBin() + i] = h.counts()[i];
+    return counts;
+}
+
+void compareStatistics(const TensorStatistics& a, const TensorStatistics& b)
+{
+    QCOMPARE(a.name, b.name);
+    QCOMPARE(a.count, b.count);
+    QCOMPARE(a.min, b.min);
+    QCOMPARE(a.max, b.max);
+    QCOMPARE(a.sampleMin, b.sampleMin);
+    QCOMPARE(a.sampleMax, b.sampleMax);
+    QCOMPARE(a.histogram.exponent(), b.histogram.exponent());
+    QCOMPARE(histogramCounts(a.histogram), histogramCounts(b.histogram));
+    QVERIFY(std::fabs(a.sum - b.sum) <= 1e-6 * std::max(1.0, std::fabs(a.sum)) + 1e-3);
+}
+
+} // namespace
+
+class TestCalibrationObserver : public QObject {
+    Q_OBJECT
+private slots:
+    void statisticsMatchDirectValues()
+    {
+        const int n = 5000;
+        const Graph graph = makeGraph(n);
+        Result<CalibrationStatistics> stats = calibrate(graph, 6, n);
+        QVERIFY2(stats.isOk(), stats.message().c_str());
+        const CalibrationStatistics& s = stats.value();
+        QCOMPARE(s.sampleCount, uint64_t{6});
+        // Graph input and both op outputs; never the constant.
+        QCOMPARE(s.tensors.size(), size_t{3});
+        QVERIFY(s.find("c") == nullptr);
+
+        // Recompute every tensor directly: x = sample, y = max(x, 0), z = x + 0.5.
+        std::map<std::string, std::vector<float>> all;
+        std::map<std::string, std::vector<float>> mins, maxs;
+        for (size_t i = 0; i < 6; ++i) {
+            const std::vector<float> x = sampleValues(i, n);
+            std::map<std::string, std::vector<float>> values;
+            values["x"] = x;
+            for (float v : x) {
+                values["y"].push_back(std::max(v, 0.0f));
+                values["z"].push_back(v + 0.5f);
+            }
+            for (auto& [name, v] : values) {
+                all[name].insert(all[name].end(), v.begin(), v.end());
+                mins[name].push_back(*std::min_element(v.begin(), v.end()));
+                maxs[name].push_back(*std::max_element(v.begin(), v.end()));
+            }
+        }
+        for (const auto& [name, values] : all) {
+            const TensorStatistics* t = s.find(name);
+            QVERIFY2(t, name.c_str());
+            QCOMPARE(t->count, static_cast<uint64_t>(values.size()));
+            QCOMPARE(t->min, *std::min_element(values.begin(), values.end()));
+            QCOMPARE(t->max, *std::max_element(values.begin(), values.end()));
+            QCOMPARE(t->sampleMin, mins[name]);
+            QCOMPARE(t->sampleMax, maxs[name]);
+            double sum = 0, squares = 0;
+            std::map<int64_t, uint64_t> direct;
+            for (float v : values) {
+                sum += v;
+                squares += static_cast<double>(v) * v;
+                ++direct[static_cast<int64_t>(std::floor(std::ldexp(static_cast<double>(v), -t->histogram.exponent())))];
+            }
+            QVERIFY(std::fabs(t->sum - sum) < 1e-3 * std::max(1.0, std::sqrt(squares)));
+            QVERIFY(std::fabs(t->mean() - sum / values.size()) < 1e-4);
+            QCOMPARE(histogramCounts(t->histogram), direct);
+        }
+        // y is a ReLU output: its histogram starts at exactly 0.
+        QCOMPARE(s.find("y")->min, 0.0f);
+    }
+
+    void threadsAndChunksGiveTheSameStatistics()
+    {
+        // 300000 values per tensor: above the observer's threshold for splitting a tensor.
+        const int n = 300000;
+        const Graph graph = makeGraph(n);
+        Result<CalibrationStatistics> single = calibrate(graph, 3, n, 1);
+        Result<CalibrationStatistics> threaded = calibrate(graph, 3, n, 2);
+        QVERIFY2(single.isOk() && threaded.isOk(), (single.message() + threaded.message()).c_str());
+        for (size_t t = 0; t < single.value().tensors.size(); ++t)
+            compareStatistics(threaded.value().tensors[t], single.value().tensors[t]);
+
+        // Samples 0..1 and 2 in two runs, merged, equal the single run.
+        Result<CalibrationStatistics> first = calibrate(graph, 2, n, 1, 0);
+        Result<CalibrationStatistics> second = calibrate(graph, 1, n, 1, 2);
+        QVERIFY(first.isOk() && second.isOk());
+        CalibrationStatistics merged = first.value();
+        QVERIFY(merged.merge(second.value()).isOk());
+        QCOMPARE(merged.sampleCount, uint64_t{3});
+        for (size_t t = 0; t < single.value().tensors.size(); ++t)
+            compareStatistics(merged.tensors[t], single.value().tensors[t]);
+    }
+
+    void nanValuesAreSkippedAndCounted()
+    {
+        const Graph graph = makeGraph(4);
+        Result<std::unique_ptr<Interpreter>> interpreter = Interpreter::create(graph);
+        QVERIFY(interpreter.isOk());
+        CalibrationRunOptions options;
+        options.sampleCount = 2;
+        Result<CalibrationStatistics> stats = runCalibration(
+            *interpreter.value(),
+            [](size_t i, Interpreter& in) {
+                const std::vector<float> values =
+                    i == 0 ? std::vector<float>{1.0f, NAN, -2.0f, INFINITY} : std::vector<float>{NAN, NAN, NAN, NAN};
+                return in.setInput(0, values.data(), values.size() * sizeof(float));
+            },
+            options);
+        QVERIFY2(stats.isOk(), stats.message().c_str());
+        const TensorStatistics* x = stats.value().find("x");
+        QCOMPARE(x->count, uint64_t{2});
+        QCOMPARE(x->nanCount, uint64_t{5});
+        QCOMPARE(x->infCount, uint64_t{1});
+        QCOMPARE(x->min, -2.0f);
+        QCOMPARE(x->max, 1.0f);
+        // The all-NaN sample contributes no per-sample range.
+        QCOMPARE(x->sampleMin.size(), size_t{1});
+        QCOMPARE(x->histogram.total(), uint64_t{2});
+    }
+
+    void progressCancelAndProviderErrors()
+    {
+        const int n = 16;
+        const Graph graph = makeGraph(n);
+        Result<std::unique_ptr<Interpreter>> interpreter = Interpreter::create(graph);
+        QVERIFY(interpreter.isOk());
+
+        std::atomic<bool> cancel{false};
+        std::vector<size_t> progress;
+        RunControl control;
+        control.cancel = &cancel;
+        control.onProgress = [&](size_t done, size_t total) {
+            progress.push_back(done);
+            QCOMPARE(total, size_t{5});
+            if (done == 2) cancel = true;
+        };
+        CalibrationRunOptions options;
+        options.sampleCount = 5;
+        options.control = &control;
+        Result<CalibrationStatistics> cancelled = runCalibration(*interpreter.value(), provider(n), options);
+        QVERIFY(!cancelled.isOk());
+        QVERIFY2(cancelled.message().find("calibration sample 3 of 5: cancelled") != std::string::npos,
+                 cancelled.message().c_str());
+        QCOMPARE(progress, (std::vector<size_t>{1, 2}));
+
+        options.control = nullptr;
+        Result<CalibrationStatistics> failed = runCalibration(
+            *interpreter.value(),
+            [](size_t i, Interpreter&) {
+                return i == 1 ? Status::error("images/broken.jpg: not a JPEG file") : Status::ok();
+            },
+            options);
+        QVERIFY(!failed.isOk());
+        QCOMPARE(failed.message(),
+                 std::string("calib_test.tflite: calibration sample 2 of 5: images/broken.jpg: not a JPEG file"));
+
+        options.sampleCount = 0;
+        Result<CalibrationStatistics> none = runCalibration(*interpreter.value(), provider(n), options);
+        QCOMPARE(none.message(), std::string("calib_test.tflite: calibration needs at least one sample"));
+    }
+
+    void statisticsFileRoundTrip()
+    {
+        const int n = 2000;
+        const Graph graph = makeGraph(n);
+        Result<CalibrationStatistics> stats = calibrate(graph, 4, n);
+        QVERIFY(stats.isOk());
+        const std::string dir = test::makeTempDir("rf-calib-stats");
+        const std::string path = dir + "/stats.rfcal";
+        QVERIFY(stats.value().save(path, false).isOk());
+        // Refuses to overwrite unless asked.
+        Status again = stats.value().save(path, false);
+        QVERIFY(!again.isOk());
+        QVERIFY2(again.message().find(path) != std::string::npos, again.message().c_str());
+        QVERIFY(stats.value().save(path, true).isOk());
+
+        Result<CalibrationStatistics> loaded = CalibrationStatistics::load(path);
+        QVERIFY2(loaded.isOk(), loaded.message().c_str());
+        QCOMPARE(loaded.value().sampleCount, uint64_t{4});
+        QCOMPARE(loaded.value().modelName, std::string("calib_test.tflite"));
+        QCOMPARE(loaded.value().tensors.size(), stats.value().tensors.size());
+        for (size_t t = 0; t < loaded.value().tensors.size(); ++t) {
+            compareStatistics(loaded.value().tensors[t], stats.value().tensors[t]);
+            QCOMPARE(loaded.value().tensors[t].sum, stats.value().tensors[t].sum);
+            QCOMPARE(loaded.value().tensors[t].tensorIndex, stats.value().tensors[t].tensorIndex);
+        }
+
+        // Damaged files: every cut point fails cleanly, never crashes.
+        const std::vector<uint8_t> bytes = stats.value().serialize();
+        for (size_t cut : {size_t{4}, size_t{20}, bytes.size() / 2, bytes.size() - 1}) {
+            std::vector<uint8_t> truncated(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+            Result<CalibrationStatistics> broken = CalibrationStatistics::deserialize(truncated, "cut.rfcal");
+            QVERIFY(!broken.isOk());
+            QVERIFY2(broken.message().rfind("cut.rfcal: not a valid calibration statistics file: ", 0) == 0,
+                     broken.message().c_str());
+        }
+        std::vector<uint8_t> wrongMagic = bytes;
+        wrongMagic[0] = 'X';
+        QCOMPARE(CalibrationStatistics::deserialize(wrongMagic, "a.bin").message(),
+                 std::string("a.bin: not a valid calibration statistics file: missing the RFCALIB signature"));
+        std::vector<uint8_t> trailing = bytes;
+        trailing.push_back(0);
+        QCOMPARE(CalibrationStatistics::deserialize(trailing, "t.bin").message(),
+                 std::string("t.bin: not a valid calibration statistics file: unexpected bytes after the last tensor entry"));
+    }
+
+    void mergeRefusesOtherModels()
+    {
+        CalibrationStatistics a, b;
+        a.modelName = "a.tflite";
+        b.modelName = "b.tflite";
+        TensorStatistics t;
+        t.name = "conv";
+        t.tensorIndex = 3;
+        a.tensors.push_back(t);
+        t.tensorIndex = 5;
+        b.tensors.push_back(t);
+        QCOMPARE(a.merge(b).message(), std::string("cannot merge calibration statistics: tensor 'conv' is tensor #3 in "
+                                                   "a.tflite but #5 in b.tflite (statistics of different models?)"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestCalibrationObserver)
+#include "tst_calibration_observer.moc"
