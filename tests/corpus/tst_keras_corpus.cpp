@@ -261,7 +261,7 @@ private slots:
         QVERIFY2(interpreter.isOk(), interpreter.message().c_str());
         const ImageInputOptions options = optionsFor(dir);
         int agree = 0, total = 0;
-        for (const std::string& image : imagesFor(shared_, dir + "/keras_model.h5", 24)) {
+        for (const std::string& image : imagesFor(shared_, dir + "/keras_model.h5", 12)) {
             auto ours = runOnImage(*interpreter.value(), image, options);
             QVERIFY2(ours.isOk(), ours.message().c_str());
             std::string problem;
