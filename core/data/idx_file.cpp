@@ -1,6 +1,8 @@
 #include "data/idx_file.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <filesystem>
 #include <zlib.h>
 
@@ -74,9 +76,11 @@ Result<IdxHeader> readHeader(GzReader& reader, const std::string& path, int expe
         return Status::error(path + ": not an IDX file (magic bytes " + text + ", expected 00 00 08 0" +
                              std::to_string(expectedRank) + ")");
     }
-    if (magic[2] != 0x08)
-        return Status::error(path + ": IDX element type 0x" + std::to_string(magic[2] / 16) + std::to_string(magic[2] % 16) +
-                             " is not supported (only 0x08, unsigned byte)");
+    if (magic[2] != 0x08) {
+        char type[8];
+        std::snprintf(type, sizeof type, "0x%02x", magic[2]);
+        return Status::error(path + ": IDX element type " + type + " is not supported (only 0x08, unsigned byte)");
+    }
     if (magic[3] != expectedRank)
         return Status::error(path + ": IDX rank " + std::to_string(magic[3]) + ", an " + kind + " file has rank " +
                              std::to_string(expectedRank));
