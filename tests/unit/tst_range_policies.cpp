@@ -340,13 +340,16 @@ private slots:
         QVERIFY(fakeQuantMse(twoSided, range.value().min, range.value().max, 256) <=
                 fakeQuantMse(twoSided, asymmetric.min, asymmetric.max, 256) * 1.001);
 
-        // Uniform data: clipping only hurts, the full range wins.
+        // Uniform data: no tail to cut; at most a sliver at the ends is clipped (a tiny
+        // clip buys a slightly finer step), and the error is not above the full range's.
         std::vector<float> uniform(50000);
         for (size_t i = 0; i < uniform.size(); ++i) uniform[i] = -1.0f + 2.0f * static_cast<float>(i) / uniform.size();
         TensorStatistics flat = statisticsOf(uniform);
         Result<TensorRange> full = chooseRange(flat, policy);
-        QCOMPARE(full.value().min, flat.min);
-        QCOMPARE(full.value().max, flat.max);
+        QVERIFY2(full.value().min <= -0.99f && full.value().max >= 0.99f * flat.max,
+                 qPrintable(QString("[%1, %2]").arg(full.value().min).arg(full.value().max)));
+        QVERIFY(fakeQuantMse(uniform, full.value().min, full.value().max, 256) <=
+                fakeQuantMse(uniform, flat.min, flat.max, 256));
         // For evenly spread values the error is step^2 / 12 (within a few per cent).
         const double step = (flat.max - flat.min) / 255.0;
         const double modelled = expectedQuantizationMse(flat.histogram, flat.min, flat.max, 256);
