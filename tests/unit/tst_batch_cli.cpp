@@ -11,8 +11,10 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QtTest>
+#include <cmath>
 #include <cstring>
 
+#include "image_test_helpers.h"
 #include "io/npy.h"
 #include "oracle_runner.h"
 #include "test_support.h"
@@ -343,6 +345,137 @@ private slots:
         r = runBatch({"run", model_, inputA_, inputB_, "-o", file});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(file + ": exists and is not a folder"), qPrintable(r.err));
+    }
+
+    // ---- image inputs (the bundled Fashion-MNIST demo model in resources/demo) ----
+
+    void imageFolderClassifiesTheDemo()
+    {
+        const QString demo = QString(RF_SOURCE_DIR) + "/resources/demo";
+        const QString out = freshOut("images1");
+        Result3 r = runBatch({"run", demo + "/fashion_cnn.tflite", demo + "/images", "-o", out, "--preset", "unit", "--labels",
+                              demo + "/labels.txt"});
+        QCOMPARE(r.exitCode, 0);
+        // resources/demo/README.md: the float model gets 10 of the 12 sample images right
+        // (sneaker/0012 -> bag, ankle_boot/0023 -> sandal).
+        QVERIFY2(r.out.contains("accuracy: top-1 10/12 = 83.33%"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("sneaker/0012.png: bag (8) 0.8567 [expected sneaker, WRONG]"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("bag/0018.png: bag (8) 0.9997 [expected bag, correct]"), qPrintable(r.out));
+        const QJsonObject results = readJson(out + "/results.json");
+        const QJsonArray images = results["images"].toArray();
+        QCOMPARE(images.size(), 12);
+        QCOMPARE(images[0].toObject()["name"].toString(), QString("ankle_boot/0000.png"));
+        QCOMPARE(images[0].toObject()["folder"].toString(), QString("ankle_boot_0000"));
+        QCOMPARE(images[0].toObject()["label_index"].toInt(), 9);
+        QCOMPARE(results["accuracy"].toObject()["top1_correct"].toInt(), 10);
+        QCOMPARE(results["preprocessing"].toObject()["preset"].toString(), QString("unit"));
+        QCOMPARE(results["preprocessing"].toObject()["std_dev_values"].toArray()[0].toDouble(), 255.0);
+        // One folder per image in the oracle's layout; the image run equals the prepared
+        // tensor (pixel / 255) run bit for bit.
+        QVERIFY(QFileInfo::exists(out + "/bag_0018/outputs.json"));
+        const QString tensorOut = freshOut("images1-npy");
+        r = runBatch({"run", demo + "/fashion_cnn.tflite", demo + "/inputs/bag_0018.npy", "-o", tensorOut});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(readFloats(out + "/bag_0018/output_0.bin"), readFloats(tensorOut + "/output_0.bin"));
+        QVERIFY(!QFileInfo::exists(tensorOut + "/results.json"));
+    }
+
+    void singleImageWritesIntoOut()
+    {
+        const QString demo = QString(RF_SOURCE_DIR) + "/resources/demo";
+        const QString out = freshOut("images2");
+        Result3 r = runBatch({"run", demo + "/fashion_cnn.tflite", demo + "/images/trouser/0002.png", "-o", out, "--mean_values",
+                              "0", "--std_dev_values", "255", "--dump-intermediates"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(QFileInfo::exists(out + "/output_0.bin"));
+        QVERIFY(QFileInfo::exists(out + "/results.json"));
+        // Tensor names become file names; '/' in "dense/BiasAdd" is replaced.
+        QVERIFY2(QFileInfo::exists(out + "/intermediates/t0016_dense_BiasAdd.bin"), qPrintable(r.out));
+        const std::vector<float> probabilities = readFloats(out + "/output_0.bin");
+        QCOMPARE(probabilities.size(), size_t(10));
+        QCOMPARE(int(std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin()), 1); // trouser
+        QCOMPARE(readJson(out + "/outputs.json")["inputs"].toArray()[0].toObject()["file"].toString(),
+                 demo + "/images/trouser/0002.png");
+    }
+
+    void idxListFileAndLimit()
+    {
+        const QString demo = QString(RF_SOURCE_DIR) + "/resources/demo";
+        // An IDX set (gzip) of two demo images rebuilt from their prepared tensors (pixel / 255
+        // is exact in float32, so pixel = round(value * 255)), labels 8 (bag) and 1 (trouser).
+        std::vector<uint8_t> pixels;
+        for (const char* name : {"bag_0018", "trouser_0002"}) {
+            Result<NpyArray> array = readNpyFile((demo + "/inputs/" + name + ".npy").toStdString());
+            QVERIFY2(array.isOk(), array.message().c_str());
+            const float* values = reinterpret_cast<const float*>(array.value().data.data());
+            for (int64_t i = 0; i < array.value().elementCount(); ++i)
+                pixels.push_back(static_cast<uint8_t>(std::lround(values[i] * 255.0f)));
+        }
+        const QString idx = dir_ + "/idx/t10k-images-idx3-ubyte.gz";
+        QDir().mkpath(dir_ + "/idx");
+        QVERIFY(test::writeFileBytes(idx.toStdString(), test::gzipStored(test::makeIdxImages(2, 28, 28, pixels))));
+        QVERIFY(test::writeFileBytes((dir_ + "/idx/t10k-labels-idx1-ubyte.gz").toStdString(),
+                                     test::gzipStored(test::makeIdxLabels({8, 1}))));
+        Result3 r = runBatch({"run", demo + "/fashion_cnn.tflite", idx, "-o", freshOut("images3"), "--preset", "unit",
+                              "--labels", demo + "/labels.txt", "--summary-only"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("t10k-images-idx3-ubyte.gz#00000: bag (8) 0.9997 [expected bag, correct]"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("accuracy: top-1 2/2 = 100.00%"), qPrintable(r.out));
+        QVERIFY(!QFileInfo::exists(freshOut("images3") + "/t10k-images-idx3-ubyte.gz_00000"));
+
+        // A list file with labels relative to itself, cut to 2 entries by --limit.
+        QVERIFY(writeText(dir_ + "/demo.lst", (demo + "/images/coat/0006.png coat\n" + demo +
+                                               "/images/dress/0013.png dress\n" + demo + "/images/bag/0018.png bag\n")
+                                                  .toUtf8()));
+        r = runBatch({"run", demo + "/fashion_cnn.tflite", dir_ + "/demo.lst", "-o", freshOut("images4"), "--preset", "unit",
+                      "--labels", demo + "/labels.txt", "--limit", "2", "--resize", "area"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("accuracy: top-1 2/2 = 100.00%"), qPrintable(r.out));
+        QCOMPARE(readJson(freshOut("images4") + "/results.json")["images"].toArray().size(), 2);
+        QCOMPARE(readJson(freshOut("images4") + "/results.json")["preprocessing"].toObject()["resize"].toString(),
+                 QString("area"));
+    }
+
+    void imageOptionErrors()
+    {
+        const QString demo = QString(RF_SOURCE_DIR) + "/resources/demo";
+        const QString model = demo + "/fashion_cnn.tflite";
+        const QString image = demo + "/images/bag/0018.png";
+        // A float input needs normalization; nothing is written.
+        Result3 r = runBatch({"run", model, image, "-o", freshOut("imgerr1")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("input tensor 'conv2d_input' is float32: say how pixels map to it with a preset"),
+                 qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(freshOut("imgerr1")));
+        r = runBatch({"run", model, image, "-o", freshOut("imgerr2"), "--color", "purple"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--color must be auto, rgb, bgr or gray, got 'purple'"), qPrintable(r.err));
+        r = runBatch({"run", model, image, "-o", freshOut("imgerr3"), "--central-crop", "0"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--central-crop needs a fraction in (0, 1], got '0'"), qPrintable(r.err));
+        r = runBatch({"run", model, image, "-o", freshOut("imgerr4"), "--preset", "imagenet"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("unknown preprocessing preset 'imagenet'"), qPrintable(r.err));
+        r = runBatch({"run", model, image, "-o", freshOut("imgerr5"), "--mean_values", "1,2"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--mean_values needs one number or one per channel (3), got 2"), qPrintable(r.err));
+        // RGB means for the gray demo input.
+        r = runBatch({"run", model, image, "-o", freshOut("imgerr6"), "--preset", "caffe"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("color order 'bgr' needs a 3-channel input"), qPrintable(r.err));
+
+        // A broken file among good ones: reported by name, the rest still run, exit 2.
+        const QString folder = dir_ + "/mixed";
+        QDir().mkpath(folder);
+        QVERIFY(QFile::copy(image, folder + "/a.png"));
+        QVERIFY(writeText(folder + "/b.png", "not an image"));
+        r = runBatch({"run", model, folder, "-o", freshOut("imgerr7"), "--preset", "unit"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("b.png: " + folder + "/b.png: cannot decode the image"), qPrintable(r.err));
+        const QJsonArray images = readJson(freshOut("imgerr7") + "/results.json")["images"].toArray();
+        QCOMPARE(images.size(), 2);
+        QVERIFY(images[1].toObject().contains("error"));
+        QVERIFY(QFileInfo::exists(freshOut("imgerr7") + "/a/output_0.bin"));
     }
 
     void oracleCompareToolReadsOurFiles()
