@@ -76,7 +76,7 @@ Result<Graph> loadModelFile(const std::string& path)
     if (bytes.empty()) return Status::error(path + ": the file is empty (0 bytes), not a model");
     switch (sniffModelFormat(bytes.data(), bytes.size())) {
     case ModelFormat::Tflite: return readTfliteBuffer(bytes.data(), bytes.size(), path);
-    case ModelFormat::KerasH5: return readKerasH5File(path);
+    case ModelFormat::KerasH5: return readKerasH5Buffer(bytes.data(), bytes.size(), path);
     case ModelFormat::Unknown: break;
     }
     return Status::error(path + ": unrecognized model format (first bytes: " + hexPrefix(bytes.data(), bytes.size()) +

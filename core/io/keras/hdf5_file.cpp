@@ -96,6 +96,25 @@ Result<Hdf5File> Hdf5File::open(const std::string& path)
     return Hdf5File(path, file);
 }
 
+Result<Hdf5File> Hdf5File::openImage(const uint8_t* data, size_t size, const std::string& sourceName)
+{
+    std::lock_guard lock(hdf5Mutex());
+    silenceHdf5Errors();
+    if (size < 8) return Status::error(sourceName + ": not a readable HDF5 file (only " + std::to_string(size) + " bytes)");
+    Handle access(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
+    if (!access.valid() || H5Pset_fapl_core(access.get(), 1 << 16, /*backing_store=*/0) < 0 ||
+        H5Pset_fclose_degree(access.get(), H5F_CLOSE_STRONG) < 0 ||
+        H5Pset_file_image(access.get(), const_cast<uint8_t*>(data), size) < 0)
+        return Status::error(sourceName + ": cannot set up HDF5 in-memory file access");
+    // The core driver refuses a name that exists on disk ("file already exists"), so the
+    // image is opened under a name that cannot exist; messages still use `sourceName`.
+    static int imageCounter = 0;
+    const std::string imageName = "/nonexistent/rangefinder-memory-image-" + std::to_string(++imageCounter) + ".h5";
+    const hid_t file = H5Fopen(imageName.c_str(), H5F_ACC_RDONLY, access.get());
+    if (file < 0) return Status::error(sourceName + ": the HDF5 library cannot open the file (it is truncated or corrupt)");
+    return Hdf5File(sourceName, file);
+}
+
 Hdf5File::Hdf5File(Hdf5File&& other) noexcept : path_(std::move(other.path_)), fileId_(other.fileId_)
 {
     other.fileId_ = -1;

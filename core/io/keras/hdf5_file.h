@@ -26,6 +26,9 @@ class Hdf5File {
 public:
     /// Opens `path` read-only; the error says when it is not HDF5 or is truncated/corrupt.
     static Result<Hdf5File> open(const std::string& path);
+    /// Opens an in-memory file image (copied; HDF5's "core" driver); `sourceName` names
+    /// it in messages.
+    static Result<Hdf5File> openImage(const uint8_t* data, size_t size, const std::string& sourceName);
 
     Hdf5File(Hdf5File&& other) noexcept;
     Hdf5File& operator=(Hdf5File&& other) noexcept;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <new>
 #include <sstream>
 
 #include "io/keras/hdf5_file.h"
@@ -33,8 +34,8 @@ std::string weightsOnlyMessage(const std::string& path)
                   "instead, or the model's JSON architecture (model.to_json()) together with this weights file";
 }
 
-Result<Graph> build(const std::string& sourcePath, const Json& model, const std::string& kerasVersion, const std::string& backend,
-                    const keras::Hdf5File& weightsFile, const std::string& weightsRoot)
+Result<Graph> buildUnguarded(const std::string& sourcePath, const Json& model, const std::string& kerasVersion,
+                             const std::string& backend, const keras::Hdf5File& weightsFile, const std::string& weightsRoot)
 {
     RF_ASSIGN_OR_RETURN(keras::KerasWeights weights, keras::KerasWeights::index(weightsFile, weightsRoot));
     keras::GraphBuilder builder(sourcePath, &weightsFile, &weights, flavourOf(kerasVersion));
@@ -52,6 +53,18 @@ Result<Graph> build(const std::string& sourcePath, const Json& model, const std:
     return graph;
 }
 
+Result<Graph> build(const std::string& sourcePath, const Json& model, const std::string& kerasVersion, const std::string& backend,
+                    const keras::Hdf5File& weightsFile, const std::string& weightsRoot)
+{
+    try {
+        return buildUnguarded(sourcePath, model, kerasVersion, backend, weightsFile, weightsRoot);
+    } catch (const nlohmann::json::exception& e) {
+        return Status::error(sourcePath + ": the model config is malformed (" + e.what() + ")");
+    } catch (const std::bad_alloc&) {
+        return Status::error(sourcePath + ": not enough memory to build the model");
+    }
+}
+
 Result<Json> parseJson(const std::string& text, const std::string& where)
 {
     Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -66,11 +79,9 @@ std::string optionalAttribute(const keras::Hdf5File& file, const std::string& ob
     return value.isOk() ? value.value() : std::string();
 }
 
-} // namespace
-
-Result<Graph> readKerasH5File(const std::string& path)
+Result<Graph> readFullModel(const keras::Hdf5File& file)
 {
-    RF_ASSIGN_OR_RETURN(keras::Hdf5File file, keras::Hdf5File::open(path));
+    const std::string& path = file.path();
     if (!file.hasAttribute("/", "model_config")) {
         if (file.hasAttribute("/", "layer_names") || file.hasAttribute("/", "layer_names0")) return Status::error(weightsOnlyMessage(path));
         return Status::error(path + ": this HDF5 file is not a Keras model: it has no 'model_config' attribute (and no "
@@ -85,6 +96,20 @@ Result<Graph> readKerasH5File(const std::string& path)
     return build(path, model, version, backend, file, "/model_weights");
 }
 
+} // namespace
+
+Result<Graph> readKerasH5File(const std::string& path)
+{
+    RF_ASSIGN_OR_RETURN(keras::Hdf5File file, keras::Hdf5File::open(path));
+    return readFullModel(file);
+}
+
+Result<Graph> readKerasH5Buffer(const uint8_t* data, size_t size, const std::string& sourceName)
+{
+    RF_ASSIGN_OR_RETURN(keras::Hdf5File file, keras::Hdf5File::openImage(data, size, sourceName));
+    return readFullModel(file);
+}
+
 Result<Graph> readKerasJsonWithWeights(const std::string& jsonPath, const std::string& weightsH5Path)
 {
     std::ifstream stream(jsonPath, std::ios::binary);
@@ -97,9 +122,13 @@ Result<Graph> readKerasJsonWithWeights(const std::string& jsonPath, const std::s
     const std::string root = file.isGroup("/model_weights") ? "/model_weights" : "/";
     if (!file.hasAttribute(root, "layer_names") && !file.hasAttribute(root, "layer_names0"))
         return Status::error(weightsH5Path + ": this HDF5 file holds no Keras weights (no 'layer_names' attribute)");
-    std::string version = model.is_object() ? model.value("keras_version", std::string()) : std::string();
+    auto stringField = [&](const char* key) {
+        const auto found = model.is_object() ? model.find(key) : model.end();
+        return found != model.end() && found->is_string() ? found->get<std::string>() : std::string();
+    };
+    std::string version = stringField("keras_version");
     if (version.empty()) version = optionalAttribute(file, "/", "keras_version");
-    std::string backend = model.is_object() ? model.value("backend", std::string()) : std::string();
+    const std::string backend = stringField("backend");
     return build(jsonPath + " + " + weightsH5Path, model, version, backend, file, root);
 }
 

@@ -10,6 +10,8 @@
 // Layers that are the identity at inference (Dropout, GaussianNoise, ...) produce
 // no op: their output is their input tensor.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "ir/graph.h"
@@ -21,6 +23,10 @@ namespace rf {
 /// root `model_config` attribute, weights from the `model_weights` group. A weights-
 /// only file (save_weights) is refused with a message saying what is needed.
 Result<Graph> readKerasH5File(const std::string& path);
+
+/// The same from the bytes of a .h5 file already in memory; `sourceName` is used in
+/// messages and as the graph's sourcePath.
+Result<Graph> readKerasH5Buffer(const uint8_t* data, size_t size, const std::string& sourceName);
 
 /// Loads the JSON architecture written by model.to_json() together with the weights
 /// written by model.save_weights() (or the weights of a full model file).

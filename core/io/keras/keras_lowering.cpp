@@ -9,6 +9,33 @@
 
 namespace rf::keras {
 
+// ---------------------------------------------------------------- config numbers
+
+int configInt(const Json& value)
+{
+    if (value.is_number_integer()) {
+        const int64_t v = value.is_number_unsigned() ? static_cast<int64_t>(std::min<uint64_t>(value.get<uint64_t>(), uint64_t{1} << 40))
+                                                     : value.get<int64_t>();
+        if (v < -kMaxDimension || v > kMaxDimension) throw ConfigValueError("the integer " + value.dump() + " is out of range");
+        return static_cast<int>(v);
+    }
+    if (value.is_number_float()) {
+        const double v = value.get<double>();
+        if (!(std::fabs(v) <= static_cast<double>(kMaxDimension)) || v != std::floor(v))
+            throw ConfigValueError("expected an integer, found " + value.dump());
+        return static_cast<int>(v);
+    }
+    throw ConfigValueError("expected an integer, found " + value.dump());
+}
+
+float configFloat(const Json& value)
+{
+    if (!value.is_number()) throw ConfigValueError("expected a number, found " + value.dump());
+    const double v = value.get<double>();
+    if (!std::isfinite(v) || std::fabs(v) > 3.0e38) throw ConfigValueError("the number " + value.dump() + " does not fit a float");
+    return static_cast<float>(v);
+}
+
 // ---------------------------------------------------------------- GraphBuilder
 
 std::string GraphBuilder::uniqueName(const std::string& preferred, const std::string& scope)
@@ -164,14 +191,19 @@ struct Lowerer {
         const auto found = cfg.find(key);
         return found == cfg.end() || found->is_null() ? fallback : found->get<double>();
     }
+    int integer(const char* key, int fallback) const
+    {
+        const auto found = cfg.find(key);
+        return found == cfg.end() || found->is_null() ? fallback : configInt(*found);
+    }
     /// An int or a list of two ints ("kernel_size": 3 or [3, 3]).
     std::array<int, 2> pair(const char* key, std::array<int, 2> fallback) const
     {
         const auto found = cfg.find(key);
         if (found == cfg.end() || found->is_null()) return fallback;
-        if (found->is_number()) return {found->get<int>(), found->get<int>()};
-        if (found->size() == 1) return {found->at(0).get<int>(), found->at(0).get<int>()};
-        return {found->at(0).get<int>(), found->at(1).get<int>()};
+        if (found->is_number()) return {configInt(*found), configInt(*found)};
+        if (found->size() == 1) return {configInt(found->at(0)), configInt(found->at(0))};
+        return {configInt(found->at(0)), configInt(found->at(1))};
     }
 
     Status expectInputs(const std::vector<int32_t>& inputs, size_t count) const
@@ -349,11 +381,11 @@ Result<std::vector<int32_t>> lowerConv2D(Lowerer& l, int32_t x)
     RF_RETURN_IF_ERROR(l.channelsLast());
     RF_RETURN_IF_ERROR(l.expectRank(x, 4));
     const Shape in = l.b.shape(x);
-    const int filters = l.cfg.at("filters").get<int>();
+    const int filters = configInt(l.cfg.at("filters"));
     const auto kernel = l.pair("kernel_size", {1, 1});
     const auto strides = l.pair("strides", {1, 1});
     const auto dilation = l.pair("dilation_rate", {1, 1});
-    const int groups = static_cast<int>(l.number("groups", 1));
+    const int groups = l.integer("groups", 1);
     const std::string paddingName = l.str("padding", "valid");
     if (paddingName != "same" && paddingName != "valid") return l.error("padding '" + paddingName + "' is not supported");
     const Padding padding = paddingName == "same" ? Padding::Same : Padding::Valid;
@@ -445,7 +477,7 @@ Result<std::vector<int32_t>> lowerDepthwiseOrSeparable(Lowerer& l, int32_t x, bo
     const auto kernel = l.pair("kernel_size", {1, 1});
     const auto strides = l.pair("strides", {1, 1});
     const auto dilation = l.pair("dilation_rate", {1, 1});
-    const int multiplier = static_cast<int>(l.number("depth_multiplier", 1));
+    const int multiplier = l.integer("depth_multiplier", 1);
     const std::string paddingName = l.str("padding", "valid");
     if (paddingName != "same" && paddingName != "valid") return l.error("padding '" + paddingName + "' is not supported");
     const Padding padding = paddingName == "same" ? Padding::Same : Padding::Valid;
@@ -477,7 +509,7 @@ Result<std::vector<int32_t>> lowerDepthwiseOrSeparable(Lowerer& l, int32_t x, bo
     }
 
     // SeparableConv2D = depthwise (no bias) then a 1x1 convolution with the bias.
-    const int filters = l.cfg.at("filters").get<int>();
+    const int filters = configInt(l.cfg.at("filters"));
     if (filters <= 0) return l.error("has a non-positive filters value");
     std::vector<std::string> kinds{"depthwise_kernel", "pointwise_kernel"};
     if (useBias) kinds.push_back("bias");
@@ -508,7 +540,7 @@ Result<std::vector<int32_t>> lowerConv2DTranspose(Lowerer& l, int32_t x)
     RF_RETURN_IF_ERROR(l.channelsLast());
     RF_RETURN_IF_ERROR(l.expectRank(x, 4));
     const Shape in = l.b.shape(x);
-    const int filters = l.cfg.at("filters").get<int>();
+    const int filters = configInt(l.cfg.at("filters"));
     const auto kernel = l.pair("kernel_size", {1, 1});
     const auto strides = l.pair("strides", {1, 1});
     const auto dilation = l.pair("dilation_rate", {1, 1});
@@ -531,6 +563,8 @@ Result<std::vector<int32_t>> lowerConv2DTranspose(Lowerer& l, int32_t x)
         bias = std::move(b);
     }
     // Keras deconv_output_length: SAME -> in * stride; VALID -> in * stride + max(kernel - stride, 0).
+    if (int64_t{in[1]} * strides[0] + kernel[0] > kMaxDimension || int64_t{in[2]} * strides[1] + kernel[1] > kMaxDimension)
+        return l.error("produces an output larger than " + std::to_string(kMaxDimension) + " pixels per side");
     auto length = [&](int32_t size, int k2, int s) { return same ? size * s : size * s + std::max(k2 - s, 0); };
     const Shape outShape{in[0], length(in[1], kernel[0], strides[0]), length(in[2], kernel[1], strides[1]), filters};
     const std::vector<float> ohwi = transposed(k.values, k.shape, {2, 0, 1, 3});
@@ -552,7 +586,7 @@ Result<std::vector<int32_t>> lowerDense(Lowerer& l, int32_t x)
 {
     const Shape in = l.b.shape(x);
     if (in.size() < 2) return l.error("expects an input of rank >= 2, got shape " + shapeToString(in));
-    const int units = l.cfg.at("units").get<int>();
+    const int units = configInt(l.cfg.at("units"));
     if (units <= 0) return l.error("has a non-positive units value");
     const bool useBias = l.flag("use_bias", true);
     RF_ASSIGN_OR_RETURN(const std::string activation, activationName(l, l.cfg.value("activation", Json("linear"))));
@@ -589,7 +623,7 @@ Result<int> lastAxisChannels(const Lowerer& l, int32_t x)
     if (found != l.cfg.end() && !found->is_null()) {
         Json axes = found->is_array() ? *found : Json::array({*found});
         if (axes.size() != 1) return l.error("normalizes over several axes " + found->dump() + "; only the channel axis is supported");
-        int axis = axes[0].get<int>();
+        int axis = configInt(axes[0]);
         if (axis < 0) axis += rank;
         if (axis != rank - 1)
             return l.error("normalizes over axis " + found->dump() + " of a rank-" + std::to_string(rank) +
@@ -639,13 +673,13 @@ Result<std::vector<int32_t>> lowerBatchNorm(Lowerer& l, int32_t x)
 std::vector<float> numbers(const Json& value)
 {
     std::vector<float> result;
-    if (value.is_number()) result.push_back(value.get<float>());
+    if (value.is_number()) result.push_back(configFloat(value));
     else if (value.is_array())
         for (const Json& item : value) {
             if (item.is_array()) {
                 for (float v : numbers(item)) result.push_back(v);
             } else {
-                result.push_back(item.get<float>());
+                result.push_back(configFloat(item));
             }
         }
     return result;
@@ -723,7 +757,7 @@ Result<std::vector<int32_t>> lowerPReLU(Lowerer& l, int32_t x)
     if (l.cfg.contains("shared_axes") && !l.cfg["shared_axes"].is_null()) {
         const Json& axes = l.cfg["shared_axes"];
         for (const Json& axis : axes.is_array() ? axes : Json::array({axes})) {
-            const int a = axis.get<int>();
+            const int a = configInt(axis);
             if (a < 1 || a > static_cast<int>(alphaShape.size())) return l.error("shared axis " + std::to_string(a) + " is out of range");
             alphaShape[static_cast<size_t>(a - 1)] = 1;
         }
@@ -762,7 +796,7 @@ Result<std::vector<int32_t>> lowerSoftmax(Lowerer& l, int32_t x)
     const auto found = l.cfg.find("axis");
     if (found != l.cfg.end() && !found->is_null()) {
         const Json axes = found->is_array() ? *found : Json::array({*found});
-        int axis = axes.size() == 1 ? axes[0].get<int>() : -100;
+        int axis = axes.size() == 1 ? configInt(axes[0]) : -100;
         if (axis < 0 && axis != -100) axis += rank;
         if (axis != rank - 1) return l.error("softmax over axis " + found->dump() + " is not supported (only the last axis)");
     }
@@ -777,16 +811,16 @@ Result<std::array<int, 4>> paddingPairs(const Lowerer& l, const char* key)
 {
     const Json& value = l.cfg.at(key);
     if (value.is_number()) {
-        const int p = value.get<int>();
+        const int p = configInt(value);
         return std::array<int, 4>{p, p, p, p};
     }
     if (value.is_array() && value.size() == 2) {
         if (value[0].is_number()) {
-            const int h = value[0].get<int>(), w = value[1].get<int>();
+            const int h = configInt(value[0]), w = configInt(value[1]);
             return std::array<int, 4>{h, h, w, w};
         }
-        return std::array<int, 4>{value[0].at(0).get<int>(), value[0].at(1).get<int>(), value[1].at(0).get<int>(),
-                                  value[1].at(1).get<int>()};
+        return std::array<int, 4>{configInt(value[0].at(0)), configInt(value[0].at(1)), configInt(value[1].at(0)),
+                                  configInt(value[1].at(1))};
     }
     return l.error(std::string("has an unreadable '") + key + "' value " + value.dump());
 }
@@ -798,6 +832,7 @@ Result<std::vector<int32_t>> lowerZeroPadding(Lowerer& l, int32_t x)
     RF_ASSIGN_OR_RETURN(const auto p, paddingPairs(l, "padding"));
     for (int v : p)
         if (v < 0) return l.error("has a negative padding");
+    // configInt bounds every value by 2^24, so these sums cannot overflow int32.
     const Shape in = l.b.shape(x);
     const int32_t paddings = l.b.intConstant(l.constName("paddings"), {4, 2}, {0, 0, p[0], p[1], p[2], p[3], 0, 0});
     const int32_t out = l.output({in[0], in[1] + p[0] + p[1], in[2] + p[2] + p[3], in[3]});
@@ -889,7 +924,7 @@ Result<std::vector<int32_t>> lowerReshape(Lowerer& l, int32_t x)
     int inferred = -1;
     int64_t known = 1;
     for (const Json& d : l.cfg.at("target_shape")) {
-        const int v = d.is_null() ? -1 : d.get<int>();
+        const int v = d.is_null() ? -1 : configInt(d);
         if (v == -1) {
             if (inferred >= 0) return l.error("target_shape has more than one unknown dimension");
             inferred = static_cast<int>(outShape.size());
@@ -897,6 +932,7 @@ Result<std::vector<int32_t>> lowerReshape(Lowerer& l, int32_t x)
             return l.error("target_shape has a non-positive dimension");
         } else {
             known *= v;
+            if (known > kMaxElements) return l.error("target_shape has more than " + std::to_string(kMaxElements) + " elements");
         }
         outShape.push_back(v);
     }
@@ -912,7 +948,7 @@ Result<std::vector<int32_t>> lowerPermute(Lowerer& l, int32_t x)
 {
     const Shape in = l.b.shape(x);
     std::vector<int32_t> perm{0};
-    for (const Json& d : l.cfg.at("dims")) perm.push_back(d.get<int>());
+    for (const Json& d : l.cfg.at("dims")) perm.push_back(configInt(d));
     if (perm.size() != in.size()) return l.error("dims do not match the input rank of shape " + shapeToString(in));
     std::vector<bool> seen(in.size(), false);
     Shape outShape;
@@ -936,6 +972,8 @@ Result<std::vector<int32_t>> lowerUpSampling(Lowerer& l, int32_t x)
     const std::string interpolation = l.str("interpolation", "nearest");
     if (interpolation != "nearest" && interpolation != "bilinear")
         return l.error("interpolation '" + interpolation + "' is not supported (only nearest and bilinear)");
+    if (int64_t{in[1]} * size[0] > kMaxDimension || int64_t{in[2]} * size[1] > kMaxDimension)
+        return l.error("upsamples to an output larger than " + std::to_string(kMaxDimension) + " pixels per side");
     const Shape outShape{in[0], in[1] * size[0], in[2] * size[1], in[3]};
     const int32_t out = l.output(outShape);
     const int32_t sizeTensor = l.b.intConstant(l.constName("size"), {2}, {outShape[1], outShape[2]});
@@ -1016,7 +1054,7 @@ Result<std::vector<int32_t>> lowerConcatenate(Lowerer& l, const std::vector<int3
     if (inputs.empty()) return l.error("has no inputs");
     const Shape first = l.b.shape(inputs[0]);
     const int rank = static_cast<int>(first.size());
-    int axis = static_cast<int>(l.number("axis", -1));
+    int axis = l.integer("axis", -1);
     if (axis < 0) axis += rank;
     if (axis < 0 || axis >= rank) return l.error("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
     Shape outShape = first;
@@ -1028,6 +1066,7 @@ Result<std::vector<int32_t>> lowerConcatenate(Lowerer& l, const std::vector<int3
             if (d != axis && s[static_cast<size_t>(d)] != first[static_cast<size_t>(d)])
                 return l.error("concatenates mismatched shapes " + shapeToString(first) + " and " + shapeToString(s));
         outShape[static_cast<size_t>(axis)] += s[static_cast<size_t>(axis)];
+        if (outShape[static_cast<size_t>(axis)] > kMaxDimension) return l.error("concatenates to a dimension larger than " + std::to_string(kMaxDimension));
     }
     const int32_t out = l.output(outShape);
     l.op(OpType::Concatenation, inputs, {out}).attrs.axis = axis;
@@ -1101,10 +1140,23 @@ Result<std::vector<int32_t>> lowerLayer(GraphBuilder& builder, const LayerCall& 
 {
     static const Json emptyConfig = Json::object();
     Lowerer lowerer{builder, call, call.config && call.config->is_object() ? *call.config : emptyConfig};
+    const size_t firstNewTensor = builder.graph().tensors.size();
     try {
-        return dispatch(lowerer, inputs);
+        RF_ASSIGN_OR_RETURN(std::vector<int32_t> outputs, dispatch(lowerer, inputs));
+        // Every new tensor must be a sane size before later layers compute with its shape.
+        for (size_t t = firstNewTensor; t < builder.graph().tensors.size(); ++t) {
+            int64_t count = 1;
+            for (int32_t d : builder.graph().tensors[t].shape) {
+                if (d < 0 || d > kMaxDimension) return lowerer.error("produces a tensor with an invalid dimension " + std::to_string(d));
+                count *= std::max<int64_t>(d, 1);
+                if (count > kMaxElements) return lowerer.error("produces a tensor of more than " + std::to_string(kMaxElements) + " elements");
+            }
+        }
+        return outputs;
     } catch (const nlohmann::json::exception& e) {
         return lowerer.error(std::string("has a malformed config (") + e.what() + ")");
+    } catch (const ConfigValueError& e) {
+        return lowerer.error(std::string("has an invalid config value (") + e.what() + ")");
     }
 }
 

@@ -4,6 +4,7 @@
 // dependency of core, so this header must not be included outside core/io/keras.
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,20 @@
 namespace rf::keras {
 
 using Json = nlohmann::json;
+
+/// A config value that is not a usable number. Thrown by configInt/configFloat and
+/// turned into a Status (naming the layer) where JSON type errors are caught.
+struct ConfigValueError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+/// An integer config value (dimension, stride, index) within +-2^24; fractional or
+/// out-of-range values throw ConfigValueError (no undefined float-to-int casts).
+int configInt(const Json& value);
+/// A finite config number that fits a float; otherwise throws ConfigValueError.
+float configFloat(const Json& value);
+/// Largest dimension / element count a lowered tensor may have.
+inline constexpr int64_t kMaxDimension = int64_t{1} << 24;
+inline constexpr int64_t kMaxElements = int64_t{1} << 28;
 
 /// Which TensorFlow generation wrote the model; it decides a few numerics.
 struct KerasFlavour {

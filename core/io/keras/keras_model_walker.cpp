@@ -62,11 +62,15 @@ Result<int32_t> createInput(GraphBuilder& b, const std::string& name, const Json
             shape.push_back(1);
             continue;
         }
-        if (d.is_null() || d.get<int64_t>() <= 0 || d.get<int64_t>() > (int64_t{1} << 24))
+        if (d.is_null() || !d.is_number_integer() || configInt(d) <= 0)
             return Status::error(where + ": input '" + name + "' has shape " + shapeValue.dump() +
                                  " with an unknown or invalid dimension; Rangefinder needs a fixed input size");
-        shape.push_back(static_cast<int32_t>(d.get<int64_t>()));
+        shape.push_back(static_cast<int32_t>(configInt(d)));
     }
+    int64_t count = 1;
+    for (int32_t d : shape)
+        if ((count *= d) > kMaxElements)
+            return Status::error(where + ": input '" + name + "' has more than " + std::to_string(kMaxElements) + " elements");
     const int32_t tensor = b.activation(b.uniqueName(name), shape);
     b.graph().inputs.push_back(tensor);
     return tensor;
@@ -82,17 +86,18 @@ const Json* inputShapeOf(const Json& config)
 }
 
 /// Collects the keras_history references of a Keras 3 node's args, in order.
-void collectHistories(const Json& value, std::vector<TensorRef>& refs)
+void collectHistories(const Json& value, std::vector<TensorRef>& refs, int depth = 0)
 {
+    if (depth > 32) throw ConfigValueError("an inbound node's arguments are nested too deeply");
     if (value.is_object()) {
         if (value.value("class_name", std::string()) == "__keras_tensor__") {
             const Json& history = value.at("config").at("keras_history");
-            refs.push_back({history.at(0).get<std::string>(), history.at(1).get<int>(), history.at(2).get<int>()});
+            refs.push_back({history.at(0).get<std::string>(), configInt(history.at(1)), configInt(history.at(2))});
             return;
         }
-        for (const auto& item : value.items()) collectHistories(item.value(), refs);
+        for (const auto& item : value.items()) collectHistories(item.value(), refs, depth + 1);
     } else if (value.is_array()) {
-        for (const Json& item : value) collectHistories(item, refs);
+        for (const Json& item : value) collectHistories(item, refs, depth + 1);
     }
 }
 
@@ -107,8 +112,8 @@ std::vector<TensorRef> nodeInputs(const Json& node)
     }
     // A single reference ["name", 0, 0, {}] instead of a list of them (seen in some exports).
     if (node.is_array() && !node.empty() && node[0].is_string())
-        return {{node.at(0).get<std::string>(), node.at(1).get<int>(), node.at(2).get<int>()}};
-    for (const Json& entry : node) refs.push_back({entry.at(0).get<std::string>(), entry.at(1).get<int>(), entry.at(2).get<int>()});
+        return {{node.at(0).get<std::string>(), configInt(node.at(1)), configInt(node.at(2))}};
+    for (const Json& entry : node) refs.push_back({entry.at(0).get<std::string>(), configInt(entry.at(1)), configInt(entry.at(2))});
     return refs;
 }
 
@@ -117,8 +122,8 @@ std::vector<TensorRef> layerRefs(const Json& value)
 {
     std::vector<TensorRef> refs;
     if (!value.is_array() || value.empty()) return refs;
-    if (value[0].is_string()) return {{value.at(0).get<std::string>(), value.at(1).get<int>(), value.at(2).get<int>()}};
-    for (const Json& entry : value) refs.push_back({entry.at(0).get<std::string>(), entry.at(1).get<int>(), entry.at(2).get<int>()});
+    if (value[0].is_string()) return {{value.at(0).get<std::string>(), configInt(value.at(1)), configInt(value.at(2))}};
+    for (const Json& entry : value) refs.push_back({entry.at(0).get<std::string>(), configInt(entry.at(1)), configInt(entry.at(2))});
     return refs;
 }
 
@@ -276,6 +281,13 @@ Result<std::vector<int32_t>> lowerFunctional(GraphBuilder& b, const Json& model,
 Result<std::vector<int32_t>> lowerModel(GraphBuilder& builder, const Json& model, const std::string& scope,
                                         const std::string& topLevel, const std::vector<int32_t>* inputs)
 {
+    // Nested models recurse; a hostile config must not exhaust the stack.
+    static thread_local int depth = 0;
+    struct DepthGuard {
+        DepthGuard() { ++depth; }
+        ~DepthGuard() { --depth; }
+    } guard;
+    if (depth > 16) return Status::error(builder.sourcePath() + ": models are nested more than 16 levels deep");
     try {
         const std::string className = model.at("class_name").get<std::string>();
         if (className == "Sequential") return lowerSequential(builder, model, scope, topLevel, inputs);
@@ -285,6 +297,8 @@ Result<std::vector<int32_t>> lowerModel(GraphBuilder& builder, const Json& model
                              "loaded from their config");
     } catch (const nlohmann::json::exception& e) {
         return Status::error(builder.sourcePath() + ": the model config is malformed (" + e.what() + ")");
+    } catch (const ConfigValueError& e) {
+        return Status::error(builder.sourcePath() + ": the model config has an invalid value (" + e.what() + ")");
     }
 }
 
