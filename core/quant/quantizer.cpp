@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "quant/graph_passes.h"
 #include "quant/quantizer_math.h"
 #include "quant/tensor_range.h"
 
@@ -247,6 +248,8 @@ public:
         case QuantMode::DynamicRange: convertDynamicRange(); break;
         default: RF_RETURN_IF_ERROR(convertInteger()); break;
         }
+        // Float originals of quantized constants are no longer referenced.
+        removeUnusedTensors(out_);
         RF_RETURN_IF_ERROR(out_.validate().withContext(src_.sourcePath + ": quantized graph"));
         result_.graph = std::move(out_);
         if (!result_.defaultRangeTensors.empty()) {
@@ -497,6 +500,41 @@ private:
         return addTensor(std::move(c));
     }
 
+    /// The converter's guard for int32 biases: when |bias| / (input scale * weight
+    /// scale) exceeds 2^30 (half the int32 range) the weight scale of that channel
+    /// grows to |bias| / 2^30 / input scale (in float), and the channel's weights are
+    /// requantized with it. It matters for dead channels (all weights ~0) with a
+    /// non-zero bias, which the model-zoo models have after BatchNorm folding.
+    void adjustWeightScalesForBias(const Op& op, const AffineOpLayout& layout, const AffineParams& inputParams,
+                                   const std::vector<float>& weights, const Shape& shape, bool perChannel,
+                                   QuantizedWeights& qw) const
+    {
+        if (actType_ != DType::Int8 || static_cast<int>(op.inputs.size()) <= layout.biasInput) return;
+        const int32_t b = op.inputs[static_cast<size_t>(layout.biasInput)];
+        if (b < 0 || !src_.tensors[static_cast<size_t>(b)].isConstant) return;
+        const std::vector<float> bias = floatValues(src_.tensors[static_cast<size_t>(b)]);
+        const auto inputScale = static_cast<float>(inputParams.scale);
+        const float limit = static_cast<float>(std::numeric_limits<int32_t>::max() / 2);
+        int64_t inner = 1;
+        for (size_t d = static_cast<size_t>(layout.channelAxis) + 1; d < shape.size(); ++d) inner *= shape[d];
+        for (size_t c = 0; c < qw.scales.size(); ++c) {
+            float halfRange = 0.0f;
+            if (perChannel) {
+                if (c < bias.size()) halfRange = std::fabs(bias[c]);
+            } else {
+                for (float v : bias) halfRange = std::max(halfRange, std::fabs(v));
+            }
+            const auto weightScale = static_cast<float>(qw.scales[c]);
+            if (!(halfRange / (weightScale * inputScale) > limit)) continue;
+            const float adjusted = halfRange / limit / inputScale;
+            qw.scales[c] = static_cast<double>(adjusted);
+            const auto channels = static_cast<int64_t>(qw.scales.size());
+            for (size_t i = 0; i < weights.size(); ++i)
+                if (!perChannel || static_cast<size_t>((static_cast<int64_t>(i) / inner) % channels) == c)
+                    qw.values[i] = quantizeToInt(weights[i], qw.scales[c], 0, -127, 127);
+        }
+    }
+
     /// Quantizes the weights (and bias) of an affine op in place in `op`.
     Status quantizeAffine(size_t opIndex, Op& op, const AffineOpLayout& layout, const AffineParams& inputParams)
     {
@@ -517,6 +555,7 @@ private:
             bool perChannel = options_.perChannel;
             if (op.type == OpType::FullyConnected) perChannel = perChannel && options_.perChannelFullyConnected;
             QuantizedWeights qw = quantizeSymmetric(wv, weights.shape, layout.channelAxis, perChannel, 127);
+            adjustWeightScalesForBias(op, layout, inputParams, wv, weights.shape, perChannel, qw);
             weightScales = qw.scales;
             QuantParams q;
             for (double s : qw.scales) q.scales.push_back(static_cast<float>(s));
