@@ -74,6 +74,8 @@ private slots:
     void dropoutIsIdentity() { RF_CHECK_FIXTURE("dropout"); }
     void upSamplingNearest() { RF_CHECK_FIXTURE("upsampling_nearest"); }
     void upSamplingBilinear() { RF_CHECK_FIXTURE("upsampling_bilinear"); }
+    /// Keras < 2.4 resized without half-pixel centers (TF 1.x resize_bilinear).
+    void upSamplingBilinearKeras224() { RF_CHECK_FIXTURE("upsampling_bilinear_keras224"); }
     void rescaling() { RF_CHECK_FIXTURE("rescaling"); }
     void normalization() { RF_CHECK_FIXTURE("normalization"); }
     void merges_data()

@@ -131,6 +131,23 @@ def resize_bilinear_half_pixel(x, OH, OW):
     return out
 
 
+def resize_bilinear_legacy(x, OH, OW):
+    """TF 1.x resize_bilinear(align_corners=False, half_pixel_centers=False): src = dst * in / out."""
+    _, H, W, C = x.shape
+    out = np.zeros((1, OH, OW, C))
+    for oy in range(OH):
+        for ox in range(OW):
+            sy, sx = oy * H / OH, ox * W / OW
+            y0, x0 = int(np.floor(sy)), int(np.floor(sx))
+            y1, x1 = min(y0 + 1, H - 1), min(x0 + 1, W - 1)
+            dy, dx = sy - y0, sx - x0
+            for c in range(C):
+                top = x[0, y0, x0, c] * (1 - dx) + x[0, y0, x1, c] * dx
+                bottom = x[0, y1, x0, c] * (1 - dx) + x[0, y1, x1, c] * dx
+                out[0, oy, ox, c] = top * (1 - dy) + bottom * dy
+    return out
+
+
 def softmax(v):
     e = np.exp(v - v.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -327,6 +344,8 @@ def main():
                  lambda x: x.repeat(2, axis=1).repeat(3, axis=2))
     single_layer("upsampling_bilinear", "UpSampling2D", (3, 3, 2), dict(size=[2, 2], interpolation="bilinear"), [],
                  lambda x: resize_bilinear_half_pixel(x, 6, 6))
+    single_layer("upsampling_bilinear_keras224", "UpSampling2D", (3, 3, 2), dict(size=[2, 2], interpolation="bilinear"), [],
+                 lambda x: resize_bilinear_legacy(x, 6, 6), keras_version="2.2.4")
     single_layer("rescaling", "Rescaling", (2, 2, 3), dict(scale=1.0 / 127.5, offset=-1.0), [], lambda x: x * np.float32(1.0 / 127.5) - 1.0)
     nm, nv = rnd(3), np.abs(rnd(3)) + 0.5
     single_layer("normalization", "Normalization", (2, 2, 3), dict(axis=[-1]), [("mean", nm), ("variance", nv), ("count", np.array(10, dtype=np.int64))],
