@@ -282,9 +282,9 @@ int runImages(Interpreter& interpreter, const RunOptions& options, const std::ve
         !status.isOk())
         return failure(status.message());
     const OverwritePolicy policy = options.force ? OverwritePolicy::Replace : OverwritePolicy::Refuse;
-    const bool classify = !labels.empty() || std::any_of(source.items().begin(), source.items().end(), [](const ImageItem& item) {
-        return !item.label.empty();
-    });
+    const bool anyLabel = std::any_of(source.items().begin(), source.items().end(),
+                                      [](const ImageItem& item) { return !item.label.empty(); });
+    const bool classify = !labels.empty() || anyLabel;
 
     nlohmann::ordered_json results;
     results["model"] = baseManifest.modelPath;
@@ -364,7 +364,7 @@ int runImages(Interpreter& interpreter, const RunOptions& options, const std::ve
             correctTopK += hitK;
             entry["correct"] = hit;
         }
-        if (classify || several) {
+        if (several || !item.label.empty()) {
             std::string line = item.name + ": ";
             if (!best.empty()) {
                 char score[32];
@@ -416,12 +416,14 @@ int runImages(Interpreter& interpreter, const RunOptions& options, const std::ve
     if (Status status = writeFileAtomic(resultsPath, results.dump(1) + "\n", policy); !status.isOk())
         return failure(status.message());
 
-    if (!classify && !several) {
-        // One unlabelled image: the same summary as a tensor run.
+    if (!several && failed == 0) {
+        // One image: the output summary (no classes known) or the top-k list, as a tensor run prints.
         const Graph& g = interpreter.graph();
-        for (size_t i = 0; i < g.outputs.size() && writeTensors; ++i)
-            std::printf("output %zu: %s -> %s\n", i, g.tensors[g.outputs[i]].name.c_str(),
-                        (fs::path(options.outDir) / ("output_" + std::to_string(i) + ".bin")).string().c_str());
+        if (!classify) {
+            for (size_t i = 0; i < g.outputs.size() && writeTensors; ++i)
+                std::printf("output %zu: %s -> %s\n", i, g.tensors[g.outputs[i]].name.c_str(),
+                            (fs::path(options.outDir) / ("output_" + std::to_string(i) + ".bin")).string().c_str());
+        }
         if (!labels.empty() || !writeTensors) {
             for (const auto& [index, score] : topClasses(interpreter, options.top))
                 std::printf("%s (%zu): %.4f\n", className(labels, index).c_str(), index, score);
@@ -431,7 +433,7 @@ int runImages(Interpreter& interpreter, const RunOptions& options, const std::ve
         std::printf("accuracy: top-1 %zu/%zu = %.2f%%, top-%d %zu/%zu = %.2f%%\n", correctTop1, labelled,
                     100.0 * static_cast<double>(correctTop1) / static_cast<double>(labelled), options.top, correctTopK,
                     labelled, 100.0 * static_cast<double>(correctTopK) / static_cast<double>(labelled));
-    else if (classify)
+    else if (anyLabel)
         std::printf("accuracy: no image has a label that names one of the model's classes\n");
     std::printf("results: %zu image(s), %s\n", source.size(), resultsPath.c_str());
     if (failed > 0) {

@@ -436,6 +436,35 @@ private slots:
                  QString("area"));
     }
 
+    void kerasModelRunsOnImages()
+    {
+        // The demo's Keras .h5 (loaded by core/io/keras through loadModelFile) gives the same
+        // classes as its TFLite export, within float rounding, and names intermediates after
+        // the Keras layers ("batch_normalization/mul" -> "batch_normalization_mul").
+        const QString demo = QString(RF_SOURCE_DIR) + "/resources/demo";
+        const QString out = freshOut("images-h5");
+        Result3 r = runBatch({"run", demo + "/fashion_cnn.h5", demo + "/images", "-o", out, "--preset", "unit", "--labels",
+                              demo + "/labels.txt", "--dump-intermediates"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("accuracy: top-1 10/12 = 83.33%"), qPrintable(r.out + r.err));
+        const QString tflite = freshOut("images-h5-tflite");
+        r = runBatch({"run", demo + "/fashion_cnn.tflite", demo + "/images/sneaker", "-o", tflite, "--preset", "unit"});
+        QCOMPARE(r.exitCode, 0);
+        const std::vector<float> keras = readFloats(out + "/sneaker_0012/output_0.bin");
+        const std::vector<float> converted = readFloats(tflite + "/0012/output_0.bin");
+        QCOMPARE(keras.size(), size_t(10));
+        QCOMPARE(converted.size(), size_t(10));
+        for (size_t i = 0; i < keras.size(); ++i) QVERIFY(std::fabs(keras[i] - converted[i]) < 1e-5f);
+        const QStringList files = QDir(out + "/sneaker_0012/intermediates").entryList({"*.bin"});
+        QVERIFY2(files.filter(QRegularExpression("^t[0-9]{4}_conv2d_1\\.bin$")).size() == 1, qPrintable(files.join(" ")));
+        for (const QString& file : files) QVERIFY2(QRegularExpression("^t[0-9]{4}_[A-Za-z0-9_.-]+\\.bin$").match(file).hasMatch(), qPrintable(file));
+        r = runBatch({"info", demo + "/fashion_cnn.h5"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject info = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(info["inputs"].toArray()[0].toObject()["name"].toString(), QString("conv2d_input"));
+        QCOMPARE(info["outputs"].toArray()[0].toObject()["shape"].toArray().size(), 2);
+    }
+
     void imageOptionErrors()
     {
         const QString demo = QString(RF_SOURCE_DIR) + "/resources/demo";
