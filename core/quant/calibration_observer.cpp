@@ -21,57 +21,6 @@ struct ScanResult {
     size_t infCount = 0;
 };
 
-/// Min, max, sum, sum of squares and the number of non-finite values in one pass.
-/// Eight independent lanes let the compiler use SIMD min/max/add; lane sums are
-/// flushed to double every block so float rounding stays small. When non-finite
-/// values are present the caller redoes the scan with scanSkippingNonFinite().
-ScanResult scanFast(const float* values, size_t count)
-{
-    constexpr int kLanes = 8;
-    constexpr size_t kBlock = 1024;
-    float lo[kLanes], hi[kLanes];
-    int32_t bad[kLanes];
-    for (int j = 0; j < kLanes; ++j) {
-        lo[j] = std::numeric_limits<float>::infinity();
-        hi[j] = -std::numeric_limits<float>::infinity();
-        bad[j] = 0;
-    }
-    ScanResult result;
-    size_t i = 0;
-    while (i + kLanes <= count) {
-        float s[kLanes] = {}, q[kLanes] = {};
-        const size_t blockEnd = std::min(count, i + kBlock) / kLanes * kLanes;
-        for (; i + kLanes <= blockEnd; i += kLanes) {
-            for (int j = 0; j < kLanes; ++j) {
-                const float x = values[i + j];
-                lo[j] = x < lo[j] ? x : lo[j];
-                hi[j] = x > hi[j] ? x : hi[j];
-                bad[j] += !(std::fabs(x) <= FLT_MAX);
-                s[j] += x;
-                q[j] += x * x;
-            }
-        }
-        for (int j = 0; j < kLanes; ++j) {
-            result.sum += s[j];
-            result.sumSquares += q[j];
-        }
-    }
-    for (; i < count; ++i) {
-        const float x = values[i];
-        lo[0] = x < lo[0] ? x : lo[0];
-        hi[0] = x > hi[0] ? x : hi[0];
-        bad[0] += !(std::fabs(x) <= FLT_MAX);
-        result.sum += x;
-        result.sumSquares += static_cast<double>(x) * x;
-    }
-    for (int j = 0; j < kLanes; ++j) {
-        result.min = std::min(result.min, lo[j]);
-        result.max = std::max(result.max, hi[j]);
-        result.nonFinite += static_cast<size_t>(bad[j]);
-    }
-    return result;
-}
-
 /// The slow scan for values containing NaN or infinities: those are skipped (NaN as
 /// the TFLite calibrator does; infinities are kept out of the range and histogram)
 /// and counted.
@@ -100,9 +49,13 @@ ScanResult scanSkippingNonFinite(const float* values, size_t count)
 /// Scans one chunk and bins its finite values into `histogram`.
 ScanResult scanAndBin(const float* values, size_t count, CalibrationHistogram& histogram)
 {
-    ScanResult scan = scanFast(values, count);
-    if (scan.nonFinite == 0) {
-        if (count) histogram.addFinite(values, count, scan.min, scan.max);
+    const ValueScan fast = histogram.addScanned(values, count);
+    if (fast.nonFinite == 0) {
+        ScanResult scan;
+        scan.min = fast.min;
+        scan.max = fast.max;
+        scan.sum = fast.sum;
+        scan.sumSquares = fast.sumSquares;
         return scan;
     }
     histogram.add(std::span<const float>(values, count));

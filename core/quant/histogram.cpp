@@ -192,6 +192,93 @@ void CalibrationHistogram::addFinite(const float* values, size_t count, float mi
     }
 }
 
+namespace {
+
+/// Min, max, sums and the non-finite count, for the first sample of a tensor and for
+/// CPUs without the fused kernel. Eight lanes so the compiler can keep them in registers.
+ValueScan scanValues(const float* values, size_t count)
+{
+    ValueScan scan;
+    scan.min = std::numeric_limits<float>::infinity();
+    scan.max = -scan.min;
+    for (size_t i = 0; i < count; ++i) {
+        const float x = values[i];
+        if (!(std::fabs(x) <= std::numeric_limits<float>::max())) {
+            ++scan.nonFinite;
+            continue;
+        }
+        scan.min = x < scan.min ? x : scan.min;
+        scan.max = x > scan.max ? x : scan.max;
+        scan.sum += x;
+        scan.sumSquares += static_cast<double>(x) * x;
+    }
+    return scan;
+}
+
+} // namespace
+
+ValueScan CalibrationHistogram::addScanned(const float* values, size_t count)
+{
+    if (count == 0) return ValueScan{std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
+    const int64_t size = static_cast<int64_t>(counts_.size());
+    const bool gridUsable = framed_ && total_ > 0 && exponent_ >= -100 && exponent_ <= 100 &&
+                            std::fabs(static_cast<double>(first_)) < kFastIndexLimit / 2;
+    // Small tensors count straight into the histogram (merging sub-histograms would
+    // cost more than binning them); if the pass finds values outside the window, an
+    // identical pass takes the counts back.
+    constexpr size_t kDirectLimit = 32768;
+    if (gridUsable && fusedBinningAvailable() && count < kDirectLimit) {
+        const float inverseWidth = std::ldexp(1.0f, -exponent_);
+        const ValueScan scan = binAndScanInto(values, count, inverseWidth, static_cast<int32_t>(first_),
+                                              static_cast<int32_t>(size), counts_.data());
+        const bool inside = scan.nonFinite == 0 &&
+                            std::ldexp(std::max(std::fabs(static_cast<double>(scan.min)),
+                                                std::fabs(static_cast<double>(scan.max))),
+                                       -exponent_) < kFastIndexLimit &&
+                            gridIndex(scan.min, exponent_) >= first_ && gridIndex(scan.max, exponent_) < first_ + size;
+        if (inside) {
+            total_ += count;
+            return scan;
+        }
+        unbinInto(values, count, inverseWidth, static_cast<int32_t>(first_), static_cast<int32_t>(size), counts_.data());
+        if (scan.nonFinite) return scan;
+        addFinite(values, count, scan.min, scan.max);
+        return scan;
+    }
+    if (gridUsable && fusedBinningAvailable()) {
+        thread_local std::vector<uint32_t> scratch;
+        if (scratch.size() < 4 * counts_.size()) scratch.assign(4 * counts_.size(), 0);
+        const ValueScan scan = binAndScan(values, count, std::ldexp(1.0f, -exponent_), static_cast<int32_t>(first_),
+                                          static_cast<int32_t>(size), scratch.data());
+        const bool inside = scan.nonFinite == 0 &&
+                            std::ldexp(std::max(std::fabs(static_cast<double>(scan.min)),
+                                                std::fabs(static_cast<double>(scan.max))),
+                                       -exponent_) < kFastIndexLimit &&
+                            gridIndex(scan.min, exponent_) >= first_ && gridIndex(scan.max, exponent_) < first_ + size;
+        uint32_t* sub[4];
+        for (int s = 0; s < 4; ++s) sub[s] = scratch.data() + s * counts_.size();
+        if (inside) {
+            const int64_t lo = gridIndex(scan.min, exponent_) - first_;
+            const int64_t hi = gridIndex(scan.max, exponent_) - first_;
+            for (int64_t j = lo; j <= hi; ++j) {
+                counts_[j] += uint64_t{sub[0][j]} + sub[1][j] + sub[2][j] + sub[3][j];
+                sub[0][j] = sub[1][j] = sub[2][j] = sub[3][j] = 0;
+            }
+            total_ += count;
+            return scan;
+        }
+        // Out of the window or not finite: the sub-histograms hold clamped or bogus
+        // bins; discard them and take the two-pass path.
+        std::fill(scratch.begin(), scratch.end(), 0);
+        if (scan.nonFinite) return scan;
+        addFinite(values, count, scan.min, scan.max);
+        return scan;
+    }
+    const ValueScan scan = scanValues(values, count);
+    if (scan.nonFinite == 0) addFinite(values, count, scan.min, scan.max);
+    return scan;
+}
+
 void CalibrationHistogram::add(std::span<const float> values)
 {
     float lo = std::numeric_limits<float>::infinity();

@@ -21,6 +21,8 @@
 #include <span>
 #include <vector>
 
+#include "quant/histogram_kernels.h"
+
 namespace rf {
 
 class CalibrationHistogram {
@@ -37,6 +39,11 @@ public:
     /// calibration observer computes them in its first pass). Values outside
     /// [min, max] or non-finite are a precondition violation.
     void addFinite(const float* values, size_t count, float min, float max);
+    /// The calibration fast path: when the values all lie inside the current window,
+    /// bins them and computes their scan in a single pass (histogram_kernels.h);
+    /// otherwise scans first and calls addFinite(). Returns the scan; when it reports
+    /// non-finite values nothing was added and the caller must use add() instead.
+    ValueScan addScanned(const float* values, size_t count);
     /// Adds values, skipping NaN and infinities (counted by the caller if wanted).
     void add(std::span<const float> values);
     /// Adds `weight` occurrences of one finite value.
