@@ -97,39 +97,35 @@ double klDivergenceForThreshold(std::span<const double> bins, int kept, int quan
 {
     // pytorch-quantization _compute_amax_entropy (TensorRT's legacy entropy calibrator):
     // P = bins[0..kept) with all outliers added to its last bin; Q = bins[0..kept)
-    // merged into `quantizedBins` groups (np.linspace(0, kept, quantizedBins + 1) edges),
-    // each group's mass spread evenly over its non-empty bins; both normalised.
+    // merged into `quantizedBins` groups (np.linspace(0, kept, quantizedBins + 1) edges:
+    // bin j is in group floor(j * quantizedBins / kept)), each group's mass spread
+    // evenly over its non-empty bins; both normalised.
     const int n = static_cast<int>(bins.size());
     kept = std::clamp(kept, 1, n);
     double outliers = 0;
     for (int j = kept; j < n; ++j) outliers += bins[j];
-    std::vector<int> group(static_cast<size_t>(kept));
-    std::vector<double> groupMass(static_cast<size_t>(quantizedBins), 0.0);
-    std::vector<int> groupNonEmpty(static_cast<size_t>(quantizedBins), 0);
-    const double groupWidth = static_cast<double>(kept) / quantizedBins;
+    thread_local std::vector<double> groupMass;
+    thread_local std::vector<int> groupNonEmpty;
+    groupMass.assign(static_cast<size_t>(quantizedBins), 0.0);
+    groupNonEmpty.assign(static_cast<size_t>(quantizedBins), 0);
+    double totalP = outliers, totalQ = 0;
     for (int j = 0; j < kept; ++j) {
-        // np.digitize(j, linspace) - 1: the group whose [edge_g, edge_g+1) holds j.
-        int g = static_cast<int>(std::floor(j / groupWidth));
-        // Guard the floating edge: edge_g = g * kept / quantizedBins computed exactly.
-        while (g > 0 && static_cast<double>(g) * kept / quantizedBins > j) --g;
-        while (g + 1 < quantizedBins && static_cast<double>(g + 1) * kept / quantizedBins <= j) ++g;
-        group[j] = g;
+        totalP += bins[j];
         if (bins[j] > 0) {
+            const int g = static_cast<int>(static_cast<int64_t>(j) * quantizedBins / kept);
             groupMass[g] += bins[j];
             ++groupNonEmpty[g];
+            totalQ += bins[j];
         }
     }
-    double totalP = outliers, totalQ = 0;
-    for (int j = 0; j < kept; ++j) totalP += bins[j];
-    for (int g = 0; g < quantizedBins; ++g) totalQ += groupMass[g];
     if (!(totalP > 0) || !(totalQ > 0)) return std::numeric_limits<double>::infinity();
     double divergence = 0;
     for (int j = 0; j < kept; ++j) {
         const double p = (bins[j] + (j == kept - 1 ? outliers : 0.0)) / totalP;
         if (p <= 0) continue;
-        const int g = group[j];
-        const double q = bins[j] > 0 ? groupMass[g] / groupNonEmpty[g] / totalQ : 0.0;
-        if (q <= 0) return std::numeric_limits<double>::infinity();
+        if (!(bins[j] > 0)) return std::numeric_limits<double>::infinity();
+        const int g = static_cast<int>(static_cast<int64_t>(j) * quantizedBins / kept);
+        const double q = groupMass[g] / groupNonEmpty[g] / totalQ;
         divergence += p * std::log(p / q);
     }
     return divergence;
