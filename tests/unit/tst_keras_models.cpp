@@ -84,6 +84,14 @@ private slots:
         QVERIFY(graph.value().description.find("3.12.1") != std::string::npos);
     }
 
+    void keras3DepthwiseKernelName()
+    {
+        auto graph = readKerasH5File(kerasFixture("keras3_depthwise.h5"));
+        QVERIFY2(graph.isOk(), graph.message().c_str());
+        const std::string problem = test::runAgainstReference(graph.value(), "keras3_depthwise");
+        QVERIFY2(problem.empty(), problem.c_str());
+    }
+
     void jsonArchitecturePlusWeights()
     {
         auto graph = readKerasJsonWithWeights(kerasFixture("json_pair.json"), kerasFixture("json_pair_weights.h5"));

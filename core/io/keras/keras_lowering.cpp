@@ -490,9 +490,13 @@ Result<std::vector<int32_t>> lowerDepthwiseOrSeparable(Lowerer& l, int32_t x, bo
     const int depthwiseChannels = in[3] * multiplier;
 
     if (!separable) {
-        std::vector<std::string> kinds{"depthwise_kernel"};
+        // Keras 2 names the weight "depthwise_kernel", Keras 3 "kernel".
+        const bool keras3Name = l.b.weights() && !l.b.weights()->find(l.call.topLevel, l.call.name, "depthwise_kernel") &&
+                                l.b.weights()->find(l.call.topLevel, l.call.name, "kernel");
+        const std::string kernelKind = keras3Name ? "kernel" : "depthwise_kernel";
+        std::vector<std::string> kinds{kernelKind};
         if (useBias) kinds.push_back("bias");
-        RF_ASSIGN_OR_RETURN(FloatArray k, l.weight("depthwise_kernel", {kernel[0], kernel[1], in[3], multiplier}, kinds));
+        RF_ASSIGN_OR_RETURN(FloatArray k, l.weight(kernelKind, {kernel[0], kernel[1], in[3], multiplier}, kinds));
         std::optional<FloatArray> bias;
         if (useBias) {
             RF_ASSIGN_OR_RETURN(FloatArray b, l.weight("bias", {depthwiseChannels}, kinds));

@@ -432,6 +432,17 @@ def main():
     y = np.maximum(conv2d(x.astype(np.float64), k3k, k3b), 0).mean(axis=(1, 2)) @ k3dk + k3db
     save_io("keras3_functional", [x], [np.clip(y + 3, 0, 6) / 6])
 
+    # Keras 3 names a DepthwiseConv2D's kernel "kernel" (Keras 2: "depthwise_kernel"); old list-form inbound nodes
+    # are still accepted next to the Keras 3 layout.
+    k3dw, k3dwb = rnd(3, 3, 2, 1, scale=0.5), rnd(2)
+    k3dwmodel = functional("k3_dw", [input_layer("input_layer", (4, 4, 2)),
+                                     layer("DepthwiseConv2D", "dw", node("input_layer"), kernel_size=[3, 3], strides=[1, 1], padding="same",
+                                           depth_multiplier=1, activation="linear", use_bias=True)], ["input_layer"], ["dw"])
+    write_h5("keras3_depthwise", k3dwmodel, {"input_layer": [], "dw": [("k3_dw/dw/kernel", k3dw), ("k3_dw/dw/bias", k3dwb)]},
+             keras_version="3.14.0", keras3=True)
+    x = rnd(1, 4, 4, 2)
+    save_io("keras3_depthwise", [x], [depthwise(x.astype(np.float64), k3dw, k3dwb, (1, 1), "same")])
+
     # JSON architecture + weights-only file (model.to_json() + save_weights()).
     jk, jb = rnd(3, 2), rnd(2)
     jmodel = sequential("json_model", [{"class_name": "Dense", "config": {"name": "dense_1", "units": 2, "activation": "tanh",
