@@ -93,20 +93,21 @@ TensorRange percentileRange(const CalibrationHistogram& histogram, float min, fl
     return {static_cast<float>(lo), static_cast<float>(hi), RangeOrigin::Calibrated};
 }
 
-double klDivergenceForThreshold(std::span<const double> bins, int kept, int quantizedBins)
+namespace {
+
+/// klDivergenceForThreshold() with log(bins[j]) precomputed (`logBins`), so a
+/// candidate costs no logarithm per bin: log p - log q splits into per-bin and
+/// per-group terms.
+double klDivergenceWithLogs(std::span<const double> bins, std::span<const double> logBins, int kept, int quantizedBins)
 {
-    // pytorch-quantization _compute_amax_entropy (TensorRT's legacy entropy calibrator):
-    // P = bins[0..kept) with all outliers added to its last bin; Q = bins[0..kept)
-    // merged into `quantizedBins` groups (np.linspace(0, kept, quantizedBins + 1) edges:
-    // bin j is in group floor(j * quantizedBins / kept)), each group's mass spread
-    // evenly over its non-empty bins; both normalised.
     const int n = static_cast<int>(bins.size());
     kept = std::clamp(kept, 1, n);
     double outliers = 0;
     for (int j = kept; j < n; ++j) outliers += bins[j];
-    thread_local std::vector<double> groupMass;
+    thread_local std::vector<double> groupMass, groupLog;
     thread_local std::vector<int> groupNonEmpty;
     groupMass.assign(static_cast<size_t>(quantizedBins), 0.0);
+    groupLog.assign(static_cast<size_t>(quantizedBins), 0.0);
     groupNonEmpty.assign(static_cast<size_t>(quantizedBins), 0);
     double totalP = outliers, totalQ = 0;
     for (int j = 0; j < kept; ++j) {
@@ -119,16 +120,47 @@ double klDivergenceForThreshold(std::span<const double> bins, int kept, int quan
         }
     }
     if (!(totalP > 0) || !(totalQ > 0)) return std::numeric_limits<double>::infinity();
+    for (int g = 0; g < quantizedBins; ++g)
+        if (groupNonEmpty[g]) groupLog[g] = std::log(groupMass[g] / groupNonEmpty[g]);
+    // p_j = b_j / P, q_j = m_g / (k_g Q): p log(p / q) = p (log b_j - log(m_g / k_g) - log P + log Q).
+    const double logRatio = std::log(totalQ) - std::log(totalP);
     double divergence = 0;
-    for (int j = 0; j < kept; ++j) {
-        const double p = (bins[j] + (j == kept - 1 ? outliers : 0.0)) / totalP;
-        if (p <= 0) continue;
-        if (!(bins[j] > 0)) return std::numeric_limits<double>::infinity();
+    for (int j = 0; j < kept - 1; ++j) {
+        if (!(bins[j] > 0)) continue;
         const int g = static_cast<int>(static_cast<int64_t>(j) * quantizedBins / kept);
-        const double q = groupMass[g] / groupNonEmpty[g] / totalQ;
-        divergence += p * std::log(p / q);
+        divergence += bins[j] * (logBins[j] - groupLog[g] + logRatio);
+    }
+    divergence /= totalP;
+    // The last kept bin also holds the outliers.
+    const int last = kept - 1;
+    const double pLast = bins[last] + outliers;
+    if (pLast > 0) {
+        if (!(bins[last] > 0)) return std::numeric_limits<double>::infinity();
+        const int g = static_cast<int>(static_cast<int64_t>(last) * quantizedBins / kept);
+        divergence += pLast / totalP * (std::log(pLast) - groupLog[g] + logRatio);
     }
     return divergence;
+}
+
+std::vector<double> logsOf(std::span<const double> bins)
+{
+    std::vector<double> logs(bins.size(), 0.0);
+    for (size_t j = 0; j < bins.size(); ++j)
+        if (bins[j] > 0) logs[j] = std::log(bins[j]);
+    return logs;
+}
+
+} // namespace
+
+double klDivergenceForThreshold(std::span<const double> bins, int kept, int quantizedBins)
+{
+    // pytorch-quantization _compute_amax_entropy (TensorRT's legacy entropy calibrator):
+    // P = bins[0..kept) with all outliers added to its last bin; Q = bins[0..kept)
+    // merged into `quantizedBins` groups (np.linspace(0, kept, quantizedBins + 1) edges:
+    // bin j is in group floor(j * quantizedBins / kept)), each group's mass spread
+    // evenly over its non-empty bins; both normalised.
+    const std::vector<double> logs = logsOf(bins);
+    return klDivergenceWithLogs(bins, logs, kept, quantizedBins);
 }
 
 TensorRange klDivergenceRange(const CalibrationHistogram& histogram, float min, float max, int bins, int quantizedBins)
@@ -136,10 +168,11 @@ TensorRange klDivergenceRange(const CalibrationHistogram& histogram, float min, 
     const double maxAbs = std::max(std::fabs(static_cast<double>(min)), std::fabs(static_cast<double>(max)));
     if (histogram.empty() || !(maxAbs > 0)) return {min, max, RangeOrigin::Calibrated};
     const std::vector<double> magnitude = histogram.resampleMagnitude(maxAbs, bins);
+    const std::vector<double> logs = logsOf(magnitude);
     double best = std::numeric_limits<double>::infinity();
     int bestKept = bins;
     for (int kept = quantizedBins; kept <= bins; ++kept) {
-        const double divergence = klDivergenceForThreshold(magnitude, kept, quantizedBins);
+        const double divergence = klDivergenceWithLogs(magnitude, logs, kept, quantizedBins);
         // Ties go to the larger threshold (pytorch-quantization takes the last argmin).
         if (divergence <= best) {
             best = divergence;
