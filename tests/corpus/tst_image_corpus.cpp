@@ -11,11 +11,13 @@
 #include <QJsonObject>
 #include <QtTest>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
 
 #include "data/image_source.h"
 #include "io/model_loader.h"
 #include "runtime/interpreter.h"
+#include "runtime/observer.h"
 #include "test_support.h"
 
 using namespace rf;
@@ -176,6 +178,58 @@ private slots:
         // Unambiguous classes the model must get.
         for (const char* name : {"tench", "black_swan", "Samoyed", "lion", "castle", "golfcart", "coral_fungus"})
             for (const std::string& miss : wrong) QVERIFY2(!miss.starts_with(std::string(name) + " ->"), miss.c_str());
+    }
+
+    void inputQuantizationEqualsTheModelsQuantizeOp()
+    {
+        // pairs/k3_mnist_edge_cnn/model.tflite takes float32 and quantizes it to int8 with a
+        // QUANTIZE op (our kernel is bit-exact with TFLite's, tests/corpus/tst_golden_builtin).
+        // Preprocessing an image straight into an int8 tensor with that op's output scale and
+        // zero point must give the very same bytes: "quantize like TFLite" on real images.
+        Result<Graph> graph = loadModelFile(corpus_ + "/pairs/k3_mnist_edge_cnn/model.tflite");
+        QVERIFY2(graph.isOk(), graph.message().c_str());
+        Result<std::unique_ptr<Interpreter>> created = Interpreter::create(std::move(graph).value());
+        QVERIFY(created.isOk());
+        Interpreter& interpreter = *created.value();
+        const Graph& model = interpreter.graph();
+        int quantizeOp = -1;
+        for (size_t o = 0; o < model.ops.size() && quantizeOp < 0; ++o)
+            if (model.ops[o].type == OpType::Quantize && model.ops[o].inputs[0] == model.inputs[0]) quantizeOp = static_cast<int>(o);
+        QVERIFY2(quantizeOp >= 0, "no QUANTIZE of the graph input");
+        const int32_t quantized = model.ops[static_cast<size_t>(quantizeOp)].outputs[0];
+        QCOMPARE(model.tensors[quantized].dtype, DType::Int8);
+
+        struct Capture : TensorObserver {
+            int32_t wanted = -1;
+            TensorValue value;
+            void onTensor(int, int32_t tensorIndex, const Tensor&, const TensorValue& v) override
+            {
+                if (tensorIndex == wanted) value = v;
+            }
+        } capture;
+        capture.wanted = quantized;
+
+        Result<ImageSource> source = ImageSource::open({corpus_ + "/images/misc/mnist_nine.bmp", corpus_ + "/images/misc/parrot.jpg",
+                                                        corpus_ + "/images/imagenet/n01440764_tench.JPEG"});
+        QVERIFY2(source.isOk(), source.message().c_str());
+        for (const char* preset : {"unit", "mobilenet", "raw"}) {
+            PreprocessOptions options;
+            QVERIFY(applyPreset(preset, options).isOk());
+            options.resize = ResizeMethod::Area;
+            for (size_t i = 0; i < source.value().size(); ++i) {
+                Result<TensorValue> real = source.value().loadTensor(i, model.tensors[model.inputs[0]], options);
+                QVERIFY2(real.isOk(), real.message().c_str());
+                QVERIFY(interpreter.setInput(0, real.value().bytes(), real.value().byteSize()).isOk());
+                QVERIFY(interpreter.invoke(&capture).isOk());
+                Tensor int8Input = model.tensors[quantized];
+                int8Input.shape = model.tensors[model.inputs[0]].shape;
+                Result<TensorValue> direct = source.value().loadTensor(i, int8Input, options);
+                QVERIFY2(direct.isOk(), direct.message().c_str());
+                QCOMPARE(direct.value().byteSize(), capture.value.byteSize());
+                QVERIFY2(std::memcmp(direct.value().bytes(), capture.value.bytes(), direct.value().byteSize()) == 0,
+                         qPrintable(QString("%1 with %2").arg(source.value().item(i).name.c_str(), preset)));
+            }
+        }
     }
 
     void floatMobilenetTellsCatsFromDogs()
