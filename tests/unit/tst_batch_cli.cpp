@@ -505,6 +505,22 @@ private slots:
         QCOMPARE(images.size(), 2);
         QVERIFY(images[1].toObject().contains("error"));
         QVERIFY(QFileInfo::exists(freshOut("imgerr7") + "/a/output_0.bin"));
+
+        // The same image twice (a list file): folder names are made unique; odd characters
+        // in names become '_'.
+        QVERIFY(QFile::copy(image, dir_ + "/odd name #1.png"));
+        QVERIFY(writeText(dir_ + "/twice.lst", "odd name #1.png\todd\nodd name #1.png\n"));
+        r = runBatch({"run", model, dir_ + "/twice.lst", "-o", freshOut("imgerr8"), "--preset", "unit"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(QFileInfo::exists(freshOut("imgerr8") + "/odd_name_1/output_0.bin"), qPrintable(r.out));
+        QVERIFY2(QFileInfo::exists(freshOut("imgerr8") + "/odd_name_1_2/output_0.bin"), qPrintable(r.out));
+        // A label that names no class is reported, and no accuracy is claimed.
+        QVERIFY2(r.out.contains("[label 'odd' not among the classes]"), qPrintable(r.out));
+        // A second run into the same OUT is refused without --force, replaced with it.
+        r = runBatch({"run", model, dir_ + "/twice.lst", "-o", freshOut("imgerr8"), "--preset", "unit"});
+        QCOMPARE(r.exitCode, 2);
+        r = runBatch({"run", model, dir_ + "/twice.lst", "-o", freshOut("imgerr8"), "--preset", "unit", "--force"});
+        QCOMPARE(r.exitCode, 0);
     }
 
     void oracleCompareToolReadsOurFiles()
