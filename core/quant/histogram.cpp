@@ -247,7 +247,8 @@ ValueScan CalibrationHistogram::addScanned(const float* values, size_t count)
     }
     if (gridUsable && fusedBinningAvailable()) {
         thread_local std::vector<uint32_t> scratch;
-        if (scratch.size() < 4 * counts_.size()) scratch.assign(4 * counts_.size(), 0);
+        const size_t stride = subHistogramStride(static_cast<int32_t>(size));
+        if (scratch.size() < 4 * stride) scratch.assign(4 * stride, 0);
         const ValueScan scan = binAndScan(values, count, std::ldexp(1.0f, -exponent_), static_cast<int32_t>(first_),
                                           static_cast<int32_t>(size), scratch.data());
         const bool inside = scan.nonFinite == 0 &&
@@ -256,7 +257,7 @@ ValueScan CalibrationHistogram::addScanned(const float* values, size_t count)
                                        -exponent_) < kFastIndexLimit &&
                             gridIndex(scan.min, exponent_) >= first_ && gridIndex(scan.max, exponent_) < first_ + size;
         uint32_t* sub[4];
-        for (int s = 0; s < 4; ++s) sub[s] = scratch.data() + s * counts_.size();
+        for (int s = 0; s < 4; ++s) sub[s] = scratch.data() + s * stride;
         if (inside) {
             const int64_t lo = gridIndex(scan.min, exponent_) - first_;
             const int64_t hi = gridIndex(scan.max, exponent_) - first_;

@@ -11,9 +11,38 @@
 
 namespace rf {
 
+size_t subHistogramStride(int32_t window)
+{
+    // Not a multiple of 4 KiB apart: the same bin of two sub-histograms would otherwise
+    // share the low 12 address bits, and the CPU treats a load as possibly depending on
+    // an earlier store to such an address ("4K aliasing"), stalling runs of equal bins.
+    return static_cast<size_t>(window) + 24;
+}
+
 #ifdef RF_HISTOGRAM_X86
 
 namespace {
+
+/// For each 8-bit lane mask, the indices of its set lanes in order (then zeros):
+/// the permutation that packs the kept lanes of a vector to its front.
+struct PackTable {
+    alignas(32) int32_t lanes[256][8];
+    PackTable()
+    {
+        for (int mask = 0; mask < 256; ++mask) {
+            int n = 0;
+            for (int lane = 0; lane < 8; ++lane)
+                if (mask & (1 << lane)) lanes[mask][n++] = lane;
+            while (n < 8) lanes[mask][n++] = 0;
+        }
+    }
+};
+
+const PackTable& packTable()
+{
+    static const PackTable table;
+    return table;
+}
 
 /// Counter: uint32_t for the four interleaved scratch sub-histograms, uint64_t for
 /// counting straight into one histogram (small tensors, no merge afterwards).
@@ -31,12 +60,15 @@ __attribute__((target("avx2"))) ValueScan binAndScanAvx2(const float* values, si
     const __m256i zero = _mm256_setzero_si256();
     const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     const __m256 largest = _mm256_set1_ps(FLT_MAX);
-    const size_t stride = kSubHistograms == 4 ? static_cast<size_t>(window) : 0;
+    const size_t stride = kSubHistograms == 4 ? subHistogramStride(window) : 0;
     Counter* s0 = sub;
     Counter* s1 = sub + stride;
     Counter* s2 = sub + 2 * stride;
     Counter* s3 = sub + 3 * stride;
-    alignas(32) int32_t index[8];
+    const PackTable& pack = packTable();
+    alignas(32) int32_t pending[2048 + 8];
+    size_t pendingCount = 0;
+    size_t zeros = 0;
     // +1, or -1 (unsigned wrap-around) to take back an earlier identical pass.
     constexpr Counter kStep = kUndo ? static_cast<Counter>(-1) : Counter{1};
     constexpr size_t kBlock = 2048;
@@ -62,16 +94,27 @@ __attribute__((target("avx2"))) ValueScan binAndScanAvx2(const float* values, si
             t = _mm256_add_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(y, _mm256_cvtepi32_ps(t), _CMP_LT_OQ)));
             t = _mm256_sub_epi32(t, firstBin);
             t = _mm256_min_epi32(_mm256_max_epi32(t, zero), lastBin);
-            _mm256_store_si256(reinterpret_cast<__m256i*>(index), t);
-            s0[index[0]] += kStep;
-            s1[index[1]] += kStep;
-            s2[index[2]] += kStep;
-            s3[index[3]] += kStep;
-            s0[index[4]] += kStep;
-            s1[index[5]] += kStep;
-            s2[index[6]] += kStep;
-            s3[index[7]] += kStep;
+            // Exact zeros (half of a ReLU output) are only counted here; the other
+            // lanes are packed into `pending` and counted after the block. Runs of
+            // zeros would otherwise hammer one counter, each increment waiting for the
+            // previous store.
+            const int zeroMask = _mm256_movemask_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+            const int keep = ~zeroMask & 0xff;
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(pending + pendingCount),
+                                _mm256_permutevar8x32_epi32(
+                                    t, _mm256_load_si256(reinterpret_cast<const __m256i*>(pack.lanes[keep]))));
+            pendingCount += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(keep)));
+            zeros += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(zeroMask)));
         }
+        size_t k = 0;
+        for (; k + 4 <= pendingCount; k += 4) {
+            s0[pending[k]] += kStep;
+            s1[pending[k + 1]] += kStep;
+            s2[pending[k + 2]] += kStep;
+            s3[pending[k + 3]] += kStep;
+        }
+        for (; k < pendingCount; ++k) s0[pending[k]] += kStep;
+        pendingCount = 0;
         alignas(32) float lanes[8], laneSquares[8];
         _mm256_store_ps(lanes, sum);
         _mm256_store_ps(laneSquares, squares);
@@ -105,6 +148,11 @@ __attribute__((target("avx2"))) ValueScan binAndScanAvx2(const float* values, si
         const double y = std::floor(static_cast<double>(x) * inverseWidth) - first;
         const int64_t bin = y < 0 ? 0 : y > window - 1 ? window - 1 : static_cast<int64_t>(y);
         s0[bin] += kStep;
+    }
+    if (zeros) {
+        // The bin of 0 is [0, width): grid index 0.
+        const int64_t zeroBin = -static_cast<int64_t>(first);
+        s0[zeroBin < 0 ? 0 : zeroBin > window - 1 ? window - 1 : zeroBin] += static_cast<Counter>(zeros) * kStep;
     }
     return scan;
 }

@@ -23,7 +23,11 @@ struct ValueScan {
 /// True when binAndScan() can run on this CPU (AVX2).
 bool fusedBinningAvailable();
 
-/// Bins `count` values into four interleaved sub-histograms (sub[s * window + bin],
+/// Distance between the four sub-histograms in the scratch array (window plus padding).
+size_t subHistogramStride(int32_t window);
+
+/// Bins `count` values into four interleaved sub-histograms (sub[s * stride + bin],
+/// stride = subHistogramStride(window),
 /// value i goes to s = i % 4) with bin = floor(x * inverseWidth) - first, clamped to
 /// [0, window - 1], and returns the scan of the values. The bins are exact when
 /// inverseWidth is a power of two, the scaled values lie inside int32 and every value
