@@ -39,6 +39,16 @@ constexpr ExpectedRefusal kRefusals[] = {
     {"oracle/testdata/models/keyword_scrambled_8bit.tflite", "op #1 (SVDF)"},
 };
 
+/// Models the oracle's TFLite build cannot load (hybrid ops of a newer op version),
+/// with the text of its refusal: the rewritten file must be refused the same way.
+struct OracleRefusal {
+    const char* model;
+    const char* message;
+};
+constexpr OracleRefusal kRefusedByOracle[] = {
+    {"corpus/pairs/k3_mnist_edge_cnn/model_dynamic_range.tflite", "Didn't find op for builtin opcode 'FULLY_CONNECTED' version '12'"},
+};
+
 /// Every .tflite model of ../shared, sorted: corpus, oracle test models, seanet cases.
 std::vector<std::string> allModels(const std::string& shared)
 {
@@ -94,13 +104,22 @@ std::string notMaterialized(const Graph& graph, const QString& dumpFile)
 
 QString safeName(const std::string& name) { return QString::fromStdString(name).replace('/', '_'); }
 
-/// Input files for the oracle: integer inputs get the oracle's pseudo-random bytes,
-/// float inputs values in [-1, 1) from the same generator (random float bits would
-/// be NaNs and infinities).
-Result<QStringList> writeInputs(const Graph& graph, const QString& stem)
+/// Input files for the oracle: the model's own (seanet cases come with
+/// <stem>_input<j>_<type>.csv, which also hold shape operands such as a transpose
+/// conv's output shape); otherwise integer inputs get the oracle's pseudo-random
+/// bytes and float inputs values in [-1, 1) from the same generator (random float
+/// bits would be NaNs and infinities).
+Result<QStringList> writeInputs(const Graph& graph, const QString& model, const QString& stem)
 {
     QStringList files;
+    const QFileInfo modelInfo(model);
     for (size_t j = 0; j < graph.inputs.size(); ++j) {
+        const QStringList given = modelInfo.dir().entryList(
+            {modelInfo.completeBaseName() + "_input" + QString::number(j) + "_*.csv"}, QDir::Files);
+        if (given.size() == 1) {
+            files << modelInfo.dir().filePath(given.front());
+            continue;
+        }
         const Tensor& tensor = graph.tensors[graph.inputs[j]];
         std::vector<uint8_t> bytes = fillInputBytes(InputFill::Random, tensor.byteSize(), 777u + static_cast<uint32_t>(j));
         if (tensor.dtype == DType::Float32) {
@@ -225,7 +244,17 @@ private slots:
         QVERIFY(theirs.has_value());
         const auto written = writeTfliteBuffer(graph.value());
         QVERIFY2(written.isOk(), written.message().c_str());
-        QCOMPARE(metadataEntry(written.value(), "min_runtime_version").value_or("<none>"), *theirs);
+        const QString ours = QString::fromStdString(metadataEntry(written.value(), "min_runtime_version").value_or("<none>"));
+        const std::string name = shortName(*test::sharedDir(), model.toStdString());
+        if (name == "corpus/pairs/st_mobilenet_v1_0.25_96_vww/model.tflite") {
+            // This file says "1.5.0" although its CONV_2D v3 needs 1.14.0 by TFLite's
+            // own table (runtime_version.cc): its versions were raised after the
+            // runtime version was computed. Ours follows the table.
+            QCOMPARE(QString::fromStdString(*theirs), QString("1.5.0"));
+            QCOMPARE(ours, QString("1.14.0"));
+            return;
+        }
+        QCOMPARE(ours, QString::fromStdString(*theirs));
     }
 
     void rewrittenModelsRunBitIdenticalInTflite_data()
@@ -259,11 +288,22 @@ private slots:
         const Status status = writeTfliteFile(original.value(), rewritten.toStdString(), options);
         QVERIFY2(status.isOk(), status.message().c_str());
 
-        const Result<QStringList> inputs = writeInputs(original.value(), dir + "/" + safeName(name));
+        const Result<QStringList> inputs = writeInputs(original.value(), model, dir + "/" + safeName(name));
         QVERIFY2(inputs.isOk(), inputs.message().c_str());
-        const test::OracleRun theirs = test::runOracleCached(oracle_, model, inputs.value(), {"--dump-intermediates"});
+        // A single-op model's only intermediate is its output: no second run needed.
+        const QStringList dumpArgs = original.value().ops.size() > 1 ? QStringList{"--dump-intermediates"} : QStringList{};
+        const test::OracleRun theirs = test::runOracleCached(oracle_, model, inputs.value(), dumpArgs);
+        for (const OracleRefusal& refusal : kRefusedByOracle) {
+            if (name != refusal.model) continue;
+            QVERIFY2(!theirs.ok, "the oracle now runs this model: remove it from kRefusedByOracle");
+            QVERIFY2(theirs.log.contains(refusal.message), qPrintable(theirs.log));
+            const test::OracleRun ours = test::runOracleCached(oracle_, rewritten, inputs.value(), dumpArgs);
+            QVERIFY2(!ours.ok && ours.log.contains(refusal.message), qPrintable(ours.log));
+            qInfo("%s: the oracle's TFLite refuses the original and the rewritten file alike", name.c_str());
+            return;
+        }
         QVERIFY2(theirs.ok, qPrintable("the oracle failed on the original " + model + ":\n" + theirs.log));
-        const test::OracleRun ours = test::runOracleCached(oracle_, rewritten, inputs.value(), {"--dump-intermediates"});
+        const test::OracleRun ours = test::runOracleCached(oracle_, rewritten, inputs.value(), dumpArgs);
         QVERIFY2(ours.ok, qPrintable("TFLite refused or failed on the rewritten " + rewritten + ":\n" + ours.log));
 
         const std::map<QString, QByteArray> expected = dumpedTensors(theirs.outDir);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "io/tflite_reader.h"
+#include "io/tflite_writer.h"
 #include "runtime/interpreter.h"
 
 namespace {
@@ -46,6 +47,39 @@ bool invokeRequested()
     return requested;
 }
 
+/// Writer round trip: a graph the reader accepted is written back (unless the writer
+/// refuses it with a message, e.g. an op the core does not run) and must read back
+/// with the same tensors (type, shape, quantization, data) and ops (type, operands).
+/// Graphs with more than 16 MiB of constants are skipped to keep iterations fast.
+void checkWriterRoundTrip(const rf::Graph& graph)
+{
+    uint64_t constantBytes = 0;
+    for (const rf::Tensor& tensor : graph.tensors) constantBytes += tensor.data.size();
+    if (constantBytes > (uint64_t{16} << 20)) return;
+    auto written = rf::writeTfliteBuffer(graph);
+    if (!written.isOk()) {
+        if (written.message().empty()) failInvariant("writer error without message", "");
+        return;
+    }
+    auto back = rf::readTfliteBuffer(written.value().data(), written.value().size(), kSourceName);
+    if (!back.isOk()) failInvariant("written model does not read back", back.message());
+    const rf::Graph& copy = back.value();
+    if (copy.tensors.size() != graph.tensors.size() || copy.ops.size() != graph.ops.size() ||
+        copy.inputs != graph.inputs || copy.outputs != graph.outputs)
+        failInvariant("written model has a different structure", "");
+    for (size_t t = 0; t < graph.tensors.size(); ++t) {
+        const rf::Tensor& a = graph.tensors[t];
+        const rf::Tensor& b = copy.tensors[t];
+        if (a.name != b.name || a.dtype != b.dtype || a.shape != b.shape || a.data != b.data ||
+            a.isVariable != b.isVariable || a.quant.scales.size() != b.quant.scales.size())
+            failInvariant("written model changed a tensor", graph.tensorLabel(static_cast<int32_t>(t)));
+    }
+    for (size_t o = 0; o < graph.ops.size(); ++o)
+        if (graph.ops[o].type != copy.ops[o].type || graph.ops[o].inputs != copy.ops[o].inputs ||
+            graph.ops[o].outputs != copy.ops[o].outputs)
+            failInvariant("written model changed an op", graph.opLabel(o));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
@@ -58,6 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     }
     rf::Graph graph = std::move(result).value();
     if (!graph.validate().isOk()) failInvariant("reader returned an invalid graph", graph.validate().message());
+    checkWriterRoundTrip(graph);
 
     if (readerOnlyRequested()) return 0;
 
