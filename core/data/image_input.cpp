@@ -32,7 +32,9 @@ Result<PixelImage> loadPixelImage(const std::string& path, int height, int width
         return Status::error(path + ": invalid target size " + std::to_string(height) + "x" + std::to_string(width) + "x" +
                              std::to_string(channels));
     RF_ASSIGN_OR_RETURN(const PixelImage decoded, decodeImageFile(path, channels == 1 ? DecodeColor::Gray : DecodeColor::Rgb));
-    return resizeImage(decoded, height, width, ResizeMethod::Bilinear);
+    Result<PixelImage> resized = resizeImage(decoded, height, width, ResizeMethod::Bilinear);
+    if (!resized.isOk()) return resized.status().withContext(path);
+    return resized;
 }
 
 Result<TensorValue> pixelsToInputTensor(const PixelImage& image, const Tensor& inputTensor, const ImageInputOptions& options)

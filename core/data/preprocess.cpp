@@ -97,9 +97,26 @@ Result<InputGeometry> imageInputGeometry(const Tensor& tensor, TensorLayout layo
     return geometry;
 }
 
-PixelImage centralCrop(const PixelImage& image, double fraction)
+Status validatePixelImage(const PixelImage& image)
 {
-    if (fraction >= 1.0 || image.height == 0 || image.width == 0) return image;
+    if (image.height <= 0 || image.width <= 0) return Status::error("the image is empty");
+    if (image.channels != 1 && image.channels != 3)
+        return Status::error("images need 1 or 3 channels, this one has " + std::to_string(image.channels));
+    if (image.pixels.size() != static_cast<size_t>(image.height) * static_cast<size_t>(image.width) *
+                                   static_cast<size_t>(image.channels))
+        return Status::error("the image holds " + std::to_string(image.pixels.size()) + " bytes, " +
+                             sizeText(image.height, image.width, image.channels) + " needs " +
+                             std::to_string(static_cast<size_t>(image.height) * static_cast<size_t>(image.width) *
+                                            static_cast<size_t>(image.channels)));
+    return Status::ok();
+}
+
+Result<PixelImage> centralCrop(const PixelImage& image, double fraction)
+{
+    RF_RETURN_IF_ERROR(validatePixelImage(image));
+    if (!(fraction > 0.0 && fraction <= 1.0))
+        return Status::error("central crop fraction must be in (0, 1], got " + std::to_string(fraction));
+    if (fraction >= 1.0) return image;
     // tf.image.central_crop: bbox_start = int((size - size * fraction) / 2) in
     // double, size kept = size - 2 * start.
     const int top = static_cast<int>((image.height - image.height * fraction) / 2.0);
@@ -119,19 +136,25 @@ PixelImage centralCrop(const PixelImage& image, double fraction)
     return out;
 }
 
-PixelImage resizeImage(const PixelImage& image, int height, int width, ResizeMethod method)
+Result<PixelImage> resizeImage(const PixelImage& image, int height, int width, ResizeMethod method)
 {
+    RF_RETURN_IF_ERROR(validatePixelImage(image));
+    if (height <= 0 || width <= 0 || height > 65536 || width > 65536)
+        return Status::error("cannot resize to " + std::to_string(height) + "x" + std::to_string(width));
     if (image.height == height && image.width == width) return image;
     cv::Mat resized;
-    cv::resize(asMat(image), resized, cv::Size(width, height), 0, 0,
-               method == ResizeMethod::Area ? cv::INTER_AREA : cv::INTER_LINEAR);
+    try {
+        cv::resize(asMat(image), resized, cv::Size(width, height), 0, 0,
+                   method == ResizeMethod::Area ? cv::INTER_AREA : cv::INTER_LINEAR);
+    } catch (const cv::Exception& e) {
+        return Status::error(std::string("resizing failed: ") + e.what());
+    }
     return fromMat(resized);
 }
 
 Result<PixelImage> convertColor(const PixelImage& image, int channels, ColorOrder color)
 {
-    if (image.channels != 1 && image.channels != 3)
-        return Status::error("images need 1 or 3 channels, this one has " + std::to_string(image.channels));
+    RF_RETURN_IF_ERROR(validatePixelImage(image));
     if (channels == 1) {
         if (color == ColorOrder::Rgb || color == ColorOrder::Bgr)
             return Status::error(std::string("color order '") + std::string(colorOrderName(color)) +
@@ -164,8 +187,7 @@ Result<PixelImage> convertColor(const PixelImage& image, int channels, ColorOrde
 Result<PixelImage> preparePixels(const PixelImage& decoded, const InputGeometry& geometry, const PreprocessOptions& options)
 {
     RF_RETURN_IF_ERROR(options.validate());
-    if (decoded.height <= 0 || decoded.width <= 0) return Status::error("the image is empty");
-    const PixelImage cropped = centralCrop(decoded, options.centralCrop);
+    RF_ASSIGN_OR_RETURN(const PixelImage cropped, centralCrop(decoded, options.centralCrop));
     RF_ASSIGN_OR_RETURN(const PixelImage colored, convertColor(cropped, geometry.channels, options.color));
     return resizeImage(colored, geometry.height, geometry.width, options.resize);
 }
@@ -174,6 +196,7 @@ Result<TensorValue> pixelsToTensor(const PixelImage& prepared, const Tensor& inp
                                    const PreprocessOptions& options)
 {
     RF_RETURN_IF_ERROR(options.validate());
+    RF_RETURN_IF_ERROR(validatePixelImage(prepared));
     if (prepared.height != geometry.height || prepared.width != geometry.width || prepared.channels != geometry.channels)
         return Status::error("image is " + sizeText(prepared.height, prepared.width, prepared.channels) + ", input tensor '" +
                              inputTensor.name + "' needs " + shapeToString(inputTensor.shape));

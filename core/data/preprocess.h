@@ -28,12 +28,16 @@ struct InputGeometry {
 /// the tensor and its shape.
 Result<InputGeometry> imageInputGeometry(const Tensor& tensor, TensorLayout layout = TensorLayout::Auto);
 
+/// Checks that an image is usable: positive size, 1 or 3 channels, and exactly
+/// height x width x channels bytes.
+Status validatePixelImage(const PixelImage& image);
+
 /// The region tf.image.central_crop keeps: start = int((size - size * fraction) / 2)
 /// on each side of both axes. fraction must be in (0, 1].
-PixelImage centralCrop(const PixelImage& image, double fraction);
+Result<PixelImage> centralCrop(const PixelImage& image, double fraction);
 
-/// Scales an image to height x width (no-op copy when it already has that size).
-PixelImage resizeImage(const PixelImage& image, int height, int width, ResizeMethod method);
+/// Scales an image to height x width (a copy when it already has that size).
+Result<PixelImage> resizeImage(const PixelImage& image, int height, int width, ResizeMethod method);
 
 /// Converts to `channels` channels in the order `color` says (Auto: gray for 1,
 /// RGB for 3). Gray from RGB uses OpenCV's luma (0.299 R + 0.587 G + 0.114 B,

@@ -76,17 +76,24 @@ private slots:
         // kept 10 - 4 = 6 rows and 8 - 4 = 4 columns.
         std::vector<uint8_t> pixels(80);
         for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i);
-        const PixelImage cropped = centralCrop(image(10, 8, 1, pixels), 0.5);
+        const PixelImage cropped = centralCrop(image(10, 8, 1, pixels), 0.5).value();
         QCOMPARE(cropped.height, 6);
         QCOMPARE(cropped.width, 4);
         QCOMPARE(int(cropped.at(0, 0, 0)), 2 * 8 + 2);
         QCOMPARE(int(cropped.at(5, 3, 0)), 7 * 8 + 5);
         // 224 with 0.875 (Inception's crop): start int(28 / 2) = 14, 196 kept.
-        const PixelImage big = centralCrop(image(224, 224, 1, std::vector<uint8_t>(224 * 224)), 0.875);
+        const PixelImage big = centralCrop(image(224, 224, 1, std::vector<uint8_t>(224 * 224)), 0.875).value();
         QCOMPARE(big.height, 196);
         QCOMPARE(big.width, 196);
         // 5 x 5 with 0.5: start int(1.25) = 1, 3 kept.
-        QCOMPARE(centralCrop(image(5, 5, 1, std::vector<uint8_t>(25)), 0.5).height, 3);
+        QCOMPARE(centralCrop(image(5, 5, 1, std::vector<uint8_t>(25)), 0.5).value().height, 3);
+        // Inconsistent images are refused, not read out of bounds.
+        QCOMPARE(QString::fromStdString(centralCrop(image(5, 5, 1, std::vector<uint8_t>(24)), 0.5).message()),
+                 QString("the image holds 24 bytes, 5x5x1 needs 25"));
+        QCOMPARE(QString::fromStdString(resizeImage(image(0, 5, 1, {}), 2, 2, ResizeMethod::Area).message()),
+                 QString("the image is empty"));
+        QCOMPARE(QString::fromStdString(resizeImage(image(1, 1, 1, {0}), 0, 2, ResizeMethod::Area).message()),
+                 QString("cannot resize to 0x2"));
     }
 
     void resizeAreaAndBilinearDiffer()
@@ -94,17 +101,17 @@ private slots:
         // 1 x 6 -> 1 x 2. Area averages blocks of 3: (0+0+90)/3 = 30, (0+0+255)/3 = 85.
         // Bilinear (half-pixel centers) samples x = (i + 0.5) * 3 - 0.5 = 1 and 4: 0 and 0.
         const PixelImage row = image(1, 6, 1, {0, 0, 90, 0, 0, 255});
-        const PixelImage area = resizeImage(row, 1, 2, ResizeMethod::Area);
+        const PixelImage area = resizeImage(row, 1, 2, ResizeMethod::Area).value();
         QCOMPARE(area.pixels, (std::vector<uint8_t>{30, 85}));
-        const PixelImage bilinear = resizeImage(row, 1, 2, ResizeMethod::Bilinear);
+        const PixelImage bilinear = resizeImage(row, 1, 2, ResizeMethod::Bilinear).value();
         QCOMPARE(bilinear.pixels, (std::vector<uint8_t>{0, 0}));
         // Up: 1 x 2 [0, 100] -> 1 x 4 samples x = -0.25, 0.25, 0.75, 1.25 -> 0, 25, 75, 100 (edges clamp).
-        const PixelImage up = resizeImage(image(1, 2, 1, {0, 100}), 1, 4, ResizeMethod::Bilinear);
+        const PixelImage up = resizeImage(image(1, 2, 1, {0, 100}), 1, 4, ResizeMethod::Bilinear).value();
         QCOMPARE(up.pixels, (std::vector<uint8_t>{0, 25, 75, 100}));
         // 2 x 2 RGB area-shrunk to 1 x 1: channel means (255+0+0+10)/4 = 66.25 -> 66, (0+255+0+20)/4 = 68.75 -> 69,
         // (0+0+255+30)/4 = 71.25 -> 71.
         const PixelImage four = image(2, 2, 3, {255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30});
-        QCOMPARE(resizeImage(four, 1, 1, ResizeMethod::Area).pixels, (std::vector<uint8_t>{66, 69, 71}));
+        QCOMPARE(resizeImage(four, 1, 1, ResizeMethod::Area).value().pixels, (std::vector<uint8_t>{66, 69, 71}));
     }
 
     void colorConversions()
