@@ -145,6 +145,29 @@ private slots:
         QCOMPARE(values<int8_t>(wt), (std::vector<int8_t>{50, -127, 10, 20}));
     }
 
+    void biasGuardRaisesDeadChannelScales()
+    {
+        // Channel 1 is dead (max |w| = 1e-30) but has bias 1.0: at scale 2e-30/254 the bias
+        // would need ~1e32 in int32, so the converter raises the weight scale to
+        // |bias| / 2^30 / input scale and the bias becomes 2^30.
+        Graph g = oneAffineOp(OpType::Conv2D, {1, 1, 1, 1}, {2, 1, 1, 1}, {0.5f, 1e-30f}, {0.25f, 1.0f}, {1, 1, 1, 2});
+        RangeTable ranges{{"in", {-1.0f, 1.0f, RangeOrigin::Calibrated}}, {"out", {-2.0f, 2.0f, RangeOrigin::Calibrated}}};
+        auto result = quantizeGraph(g, ranges, {});
+        QVERIFY2(result.isOk(), result.message().c_str());
+        const Graph& q = result.value().graph;
+        const Op& conv = *opProducing(q, "out");
+        const Tensor& w = q.tensors[static_cast<size_t>(conv.inputs[1])];
+        const float inScale = 2.0f / 255.0f;
+        const float guarded = 1.0f / 1073741824.0f / inScale;
+        QCOMPARE(w.quant.scales, (std::vector<float>{1.0f / 254.0f, guarded}));
+        QCOMPARE(values<int8_t>(w), (std::vector<int8_t>{127, 0}));
+        const std::vector<int32_t> bias = values<int32_t>(q.tensors[static_cast<size_t>(conv.inputs[2])]);
+        QCOMPARE(bias[1], static_cast<int32_t>(std::round(1.0 / double(inScale * guarded))));
+        QVERIFY(std::abs(bias[1] - (1 << 30)) <= 1);
+        // The live channel is untouched: 0.25 / (in scale * 0.5/127).
+        QCOMPARE(bias[0], static_cast<int32_t>(std::round(0.25 / double(inScale * (1.0f / 254.0f)))));
+    }
+
     void depthwiseAndDenseAxes()
     {
         // DEPTHWISE [1,1,1,3]: axis 3.
