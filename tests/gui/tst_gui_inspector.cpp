@@ -11,6 +11,7 @@
 #include "inspector/main_window.h"
 #include "inspector/quantize_flow.h"
 #include "inspector/range_histogram_plot.h"
+#include "inspector/sensitivity_model.h"
 #include "inspector/sqnr_bar_plot.h"
 
 #include "io/model_loader.h"
@@ -21,6 +22,7 @@
 #include <QApplication>
 #include <QDirIterator>
 #include <QLabel>
+#include <QMimeData>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
@@ -105,6 +107,8 @@ private slots:
     void saveAndRestoreSession();
     void unsavedChangesAreAskedFor();
     void exportPlots();
+    void sensitivityRanking();
+    void dropOpensModelsAndImages();
     void badModelFileShowsDialog();
     void mismatchedModelsShowDialog();
     void unwritableExportShowsDialog();
@@ -411,6 +415,50 @@ void TestGuiInspector::exportPlots()
     QVERIFY(!window.exportPlot("/nonexistent-dir-rf/plot.png"));
     QCOMPARE(catcher.texts.size(), 1);
     QVERIFY(catcher.texts[0].contains("/nonexistent-dir-rf/plot.png"));
+    window.session().markClean();
+}
+
+void TestGuiInspector::sensitivityRanking()
+{
+    MainWindow window;
+    QAbstractItemModelTester tester(window.sensitivityModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    openDemoPair(window);
+    QSignalSpy done(&window, &MainWindow::sensitivityFinished);
+    window.rankSensitivity();
+    window.waitUntilIdle();
+    QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
+    QCOMPARE(done.size(), 1);
+    const SensitivityReport* report = window.sensitivityModel()->report();
+    QVERIFY(report && !report->layers.empty());
+    QCOMPARE(report->images, int64_t(12));
+    QCOMPARE(window.sensitivityModel()->rowCount(), int(report->layers.size()));
+    // Rows in rank order; rank 1 costs the most SQNR on its own.
+    for (int row = 0; row < window.sensitivityModel()->rowCount(); ++row)
+        QCOMPARE(window.sensitivityModel()->data(window.sensitivityModel()->index(row, 0), Qt::DisplayRole).toInt(), row + 1);
+    for (size_t i = 1; i < report->layers.size(); ++i)
+        QVERIFY(report->layers[i - 1].onlyThisSqnrDb <= report->layers[i].onlyThisSqnrDb);
+    window.session().markClean();
+}
+
+void TestGuiInspector::dropOpensModelsAndImages()
+{
+    MainWindow window;
+    window.session().setPreprocessing(demoPreprocessing());
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(kDemo + "/fashion_cnn.h5"), QUrl::fromLocalFile(quantPath_),
+                  QUrl::fromLocalFile(kDemo + "/images")});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    window.waitUntilIdle();
+    QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
+    // The float model is recognised as float, the int8 one as quantized, by content.
+    QCOMPARE(window.session().settings().floatModelPath, kDemo + "/fashion_cnn.h5");
+    QCOMPARE(window.session().settings().quantModelPath, quantPath_);
+    QCOMPARE(window.session().settings().imagePaths.size(), 12);
+    QVERIFY(window.session().result() && window.session().result()->hasQuant);
     window.session().markClean();
 }
 

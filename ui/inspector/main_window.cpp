@@ -7,7 +7,12 @@
 #include "inspector/layer_detail_plots.h"
 #include "inspector/layer_table_model.h"
 #include "inspector/range_histogram_plot.h"
+#include "inspector/sensitivity_model.h"
 #include "inspector/sqnr_bar_plot.h"
+
+#include "analysis/sensitivity.h"
+#include "analysis/tensor_matching.h"
+#include "plots/analysis_plots.h"
 
 #include "io/model_loader.h"
 
@@ -272,6 +277,7 @@ void MainWindow::buildCentralWidgets()
     tabs_->addTab(layerTab, "Layer");
     tabs_->addTab(modelTab, "Model");
     tabs_->addTab(buildImagesTab(), "Images");
+    tabs_->addTab(buildSensitivityTab(), "Sensitivity");
 
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(left);
@@ -341,6 +347,89 @@ QWidget* MainWindow::buildImagesTab()
     return tab;
 }
 
+QWidget* MainWindow::buildSensitivityTab()
+{
+    sensitivityModel_ = new SensitivityModel(this);
+    auto* proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(sensitivityModel_);
+    proxy->setSortRole(Qt::UserRole);
+    sensitivityView_ = new QTableView;
+    sensitivityView_->setModel(proxy);
+    sensitivityView_->setSortingEnabled(true);
+    sensitivityView_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    sensitivityView_->verticalHeader()->setVisible(false);
+    sensitivityView_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    connect(sensitivityView_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this, proxy](const QModelIndex& current) {
+                if (!current.isValid()) return;
+                const QModelIndex name = sensitivityModel_->index(proxy->mapToSource(current).row(), SensitivityModel::Layer);
+                selectLayer(sensitivityModel_->data(name, Qt::DisplayRole).toString());
+            });
+    sensitivityPlot_ = new QCustomPlot;
+    sensitivityPlot_->setMinimumHeight(180);
+    sensitivitySummary_ = new QLabel("Which layer causes the drop? Each layer is fake-quantized alone (and all but it) "
+                                     "inside the float model and the output compared with the float output.");
+    sensitivitySummary_->setWordWrap(true);
+    auto* run = new QPushButton("Rank layers");
+    run->setToolTip("Costs 2 x layers + 1 float runs per image; runs in the background");
+    connect(run, &QPushButton::clicked, this, &MainWindow::rankSensitivity);
+    auto* tab = new QWidget;
+    auto* layout = new QVBoxLayout(tab);
+    auto* top = new QHBoxLayout;
+    top->addWidget(sensitivitySummary_, 1);
+    top->addWidget(run, 0, Qt::AlignTop);
+    layout->addLayout(top);
+    layout->addWidget(sensitivityPlot_, 1);
+    layout->addWidget(sensitivityView_, 1);
+    return tab;
+}
+
+void MainWindow::rankSensitivity()
+{
+    enqueuePrepared("Sensitivity", [this]() -> std::function<JobOutcome(JobContext&)> {
+        auto floatGraph = session_.floatGraph();
+        auto quantGraph = session_.quantGraph();
+        if (!floatGraph || !quantGraph || session_.settings().imagePaths.isEmpty()) {
+            showError("Sensitivity", "the sensitivity ranking needs a float model, a quantized model and images");
+            return {};
+        }
+        std::vector<std::string> images;
+        for (const QString& path : session_.settings().imagePaths) images.push_back(path.toStdString());
+        const ImageInputOptions preprocessing = session_.settings().preprocessing;
+        return [this, floatGraph, quantGraph, images, preprocessing](JobContext& context) -> JobOutcome {
+            auto matching = matchTensors(*floatGraph, *quantGraph);
+            if (!matching.isOk()) return {QString::fromStdString(matching.message()), {}};
+            AnalysisInputs inputs;
+            for (const std::string& path : images) inputs.names.push_back(QFileInfo(QString::fromStdString(path)).fileName().toStdString());
+            inputs.provider = [images, preprocessing](size_t index, const Tensor& tensor) {
+                return imageToInputTensor(images[index], tensor, preprocessing);
+            };
+            AnalysisControl control;
+            control.cancel = &context.cancelFlag();
+            control.onProgress = [&context](size_t done, size_t total, const std::string& what) {
+                context.report(double(done) / double(std::max<size_t>(total, 1)),
+                               QString("Sensitivity: %1").arg(QString::fromStdString(what)));
+            };
+            auto report = runSensitivity(*floatGraph, *quantGraph, matching.value(), inputs,
+                                         std::max(1, QThread::idealThreadCount()), &control);
+            if (!report.isOk()) return {QString::fromStdString(report.message()), {}};
+            auto shared = std::make_shared<const SensitivityReport>(std::move(report).value());
+            return {QString(), [this, shared] {
+                        sensitivityModel_->setReport(shared);
+                        plots::plotSensitivity(*sensitivityPlot_, *shared);
+                        sensitivityPlot_->replot();
+                        sensitivitySummary_->setText(
+                            QString("All matched layers fake-quantized: output SQNR %1 dB, top-1 agreement %2% over %3 "
+                                    "images. Rank 1 costs the most on its own.")
+                                .arg(formatDb(shared->allQuantSqnrDb))
+                                .arg(shared->allQuantAgreement * 100, 0, 'f', 1)
+                                .arg(shared->images));
+                        emit sensitivityFinished();
+                    }};
+        };
+    });
+}
+
 void MainWindow::buildActions()
 {
     QMenu* file = menuBar()->addMenu("&File");
@@ -400,6 +489,7 @@ void MainWindow::buildActions()
 
     QMenu* analysis = menuBar()->addMenu("&Analysis");
     add(analysis, "&Analyze", QKeySequence("F5"), [this] { analyze(); });
+    add(analysis, "Rank layers by &sensitivity", QKeySequence("Ctrl+Shift+R"), [this] { rankSensitivity(); });
     add(analysis, "Cali&brate and quantize…", QKeySequence("Ctrl+K"), [this] { calibrate(); });
     add(analysis, "&Export quantized model…", QKeySequence("Ctrl+E"), [this] { exportModelDialog(); });
     analysis->addSeparator();
@@ -457,24 +547,24 @@ void MainWindow::showError(const QString& title, const QString& message)
 
 // ---------------------------------------------------------------- opening
 
-void MainWindow::loadModel(const QString& path, bool quantized)
+void MainWindow::loadModel(const QString& path, std::optional<bool> quantizedHint)
 {
-    const QString title = quantized ? "Open quantized model" : "Open float model";
-    // The other model as it is now; the new one must be comparable with it.
-    enqueue(title, [this, path, quantized](JobContext& context) -> JobOutcome {
+    const QString title = !quantizedHint ? "Open model" : *quantizedHint ? "Open quantized model" : "Open float model";
+    enqueue(title, [this, path, quantizedHint, title](JobContext& context) -> JobOutcome {
         context.report(0.1, QString("Reading %1").arg(QFileInfo(path).fileName()));
         auto graph = loadModelFile(path.toStdString());
         if (!graph.isOk()) return {QString::fromStdString(graph.message()), {}};
+        // Dropped files say nothing about their role: the content decides.
+        const bool quantized = quantizedHint.value_or(looksQuantized(graph.value()));
         auto shared = std::make_shared<const Graph>(std::move(graph).value());
-        return {QString(), [this, path, quantized, shared] {
+        return {QString(), [this, path, quantized, shared, title] {
                     // Runs on the UI thread: compare with the other model as it is now.
                     auto other = quantized ? session_.floatGraph() : session_.quantGraph();
                     if (other) {
                         const Status comparable =
                             quantized ? checkModelsComparable(*other, *shared) : checkModelsComparable(*shared, *other);
                         if (!comparable.isOk()) {
-                            showError(quantized ? "Open quantized model" : "Open float model",
-                                      QString::fromStdString(comparable.message()));
+                            showError(title, QString::fromStdString(comparable.message()));
                             return;
                         }
                     }
@@ -620,13 +710,7 @@ void MainWindow::dropPaths(const QStringList& paths)
         } else if (isSessionFile(path)) {
             if (maybeDiscardChanges()) openSession(path);
         } else {
-            // A model: float or quantized is decided by its content.
-            enqueue("Open model", [this, path](JobContext&) -> JobOutcome {
-                auto graph = loadModelFile(path.toStdString());
-                if (!graph.isOk()) return {QString::fromStdString(graph.message()), {}};
-                const bool quantized = looksQuantized(graph.value());
-                return {QString(), [this, path, quantized] { loadModel(path, quantized); }};
-            });
+            loadModel(path, std::nullopt);
         }
     }
     if (!images.isEmpty()) openImages(images);
@@ -1076,7 +1160,8 @@ bool MainWindow::exportPlot(const QString& path)
 void MainWindow::updateTitle()
 {
     const QString project = session_.projectPath().isEmpty() ? QString("untitled") : QFileInfo(session_.projectPath()).fileName();
-    setWindowTitle(QString("%1%2 — Rangefinder").arg(project, session_.isDirty() ? " *" : ""));
+    // "[*]" is where Qt shows the modified marker.
+    setWindowTitle(QString("%1[*] — Rangefinder").arg(project));
     setWindowModified(session_.isDirty());
 }
 

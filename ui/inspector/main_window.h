@@ -15,6 +15,7 @@
 
 #include <array>
 #include <deque>
+#include <optional>
 
 class QLabel;
 class QLineEdit;
@@ -37,6 +38,7 @@ class RangeHistogramPlot;
 class ChannelRangePlot;
 class ErrorScatterPlot;
 class SqnrBarPlot;
+class SensitivityModel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -63,6 +65,9 @@ public:
     /// Calibrates the float model and quantizes it as `choice` says; the result becomes
     /// the session's quantized model. `restoring`: part of opening a session (not an edit).
     void runCalibration(const CalibrationChoice& choice, bool restoring = false);
+    /// Ranks the layers by the output error each one causes (core/analysis
+    /// runSensitivity) in the background; needs both models and images.
+    void rankSensitivity();
     /// Opens the export dialog.
     void exportModelDialog();
     /// Writes the session's quantized model (or, with a quantModeName() `mode`, the float
@@ -92,6 +97,7 @@ public:
     QSortFilterProxyModel* layerProxy() const { return layerProxy_; }
     QTableView* layerView() const { return layerView_; }
     ImageModel* imageModel() const { return imageModel_; }
+    SensitivityModel* sensitivityModel() const { return sensitivityModel_; }
     QTabWidget* tabs() const { return tabs_; }
     QLabel* layerStats() const { return layerStats_; }
     /// The message of the last error dialog.
@@ -106,6 +112,8 @@ signals:
     void analysisFinished();
     /// A calibration finished and its quantized model is installed.
     void calibrationFinished();
+    /// A sensitivity ranking finished and is shown.
+    void sensitivityFinished();
     /// An export was written and verified.
     void exportFinished(const QString& summary);
 
@@ -118,13 +126,16 @@ private:
     void buildActions();
     void buildCentralWidgets();
     QWidget* buildImagesTab();
+    QWidget* buildSensitivityTab();
     void enqueue(const QString& title, std::function<JobOutcome(JobContext&)> work);
     /// Queues a job whose work is built by `prepare` on the UI thread when the job
     /// starts (so it sees what earlier jobs installed); an empty work skips the job.
     void enqueuePrepared(const QString& title, std::function<std::function<JobOutcome(JobContext&)>()> prepare);
     void startNextJob();
     void showError(const QString& title, const QString& message);
-    void loadModel(const QString& path, bool quantized);
+    /// Loads a model in the background; `quantizedHint` says its role (nullopt: decided
+    /// by its content, for dropped files).
+    void loadModel(const QString& path, std::optional<bool> quantizedHint);
     void addRecent(const QString& kind, const QString& path);
     void rebuildRecentMenu();
     void updateTitle();
@@ -163,6 +174,10 @@ private:
     QLabel* layerStats_ = nullptr;
     QLabel* modelSummary_ = nullptr;
     ImageModel* imageModel_ = nullptr;
+    SensitivityModel* sensitivityModel_ = nullptr;
+    QTableView* sensitivityView_ = nullptr;
+    QCustomPlot* sensitivityPlot_ = nullptr;
+    QLabel* sensitivitySummary_ = nullptr;
     QTableView* imageView_ = nullptr;
     QDoubleSpinBox* mean_[3] = {};
     QDoubleSpinBox* stddev_[3] = {};

@@ -20,8 +20,8 @@ RangeHistogramPlot::RangeHistogramPlot(QWidget* parent) : QCustomPlot(parent)
     bars_->setName("float values");
     xAxis->setLabel("activation value (float)");
     yAxis->setLabel("count (sampled)");
-    addLayer("grid", layer("background"), QCustomPlot::limAbove);
-    gridLayer_ = layer("grid");
+    addLayer("quantGrid", layer("background"), QCustomPlot::limAbove);
+    gridLayer_ = layer("quantGrid");
     keptArea_ = new QCPItemRect(this);
     keptArea_->setLayer("background");
     keptArea_->setPen(Qt::NoPen);
