@@ -212,22 +212,22 @@ def write_h5(name, model, weights, keras_version="2.4.0", keras3=False, weights_
     path = os.path.join(HERE, name + ".h5")
     with h5py.File(path, "w") as f:
         root = f
+        # Keras 2 writes these attributes as UTF-8 bytes (fixed-length HDF5 strings), Keras 3 as str
+        # (variable-length strings), as h5py maps them.
+        text = (lambda v: v) if keras3 else (lambda v: np.bytes_(v.encode("utf8")))
+        f.attrs["keras_version"] = text(keras_version)
+        f.attrs["backend"] = text("tensorflow")
         if not weights_only:
-            f.attrs["keras_version"] = keras_version
-            f.attrs["backend"] = "tensorflow"
-            f.attrs["model_config"] = json.dumps(model)
+            f.attrs["model_config"] = text(json.dumps(model))
             root = f.create_group("model_weights")
-        else:
-            f.attrs["keras_version"] = keras_version
-            f.attrs["backend"] = "tensorflow"
         names = order if order is not None else list(weights.keys())
         string_type = h5py.string_dtype() if keras3 else None
         if keras3:
             root.attrs.create("layer_names", names, dtype=string_type)
         else:
             root.attrs["layer_names"] = np.array([n.encode() for n in names])
-        root.attrs["backend"] = "tensorflow"
-        root.attrs["keras_version"] = keras_version
+        root.attrs["backend"] = text("tensorflow")
+        root.attrs["keras_version"] = text(keras_version)
         for layer_name in names:
             g = root.create_group(layer_name)
             entries = weights.get(layer_name, [])
