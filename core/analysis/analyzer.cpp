@@ -5,6 +5,7 @@
 #include <mutex>
 #include <numeric>
 #include <thread>
+#include <type_traits>
 
 #include "analysis/sample_loop.h"
 #include "runtime/interpreter.h"
@@ -88,6 +89,51 @@ struct ModelAccumulator {
 
 bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
+/// One pass over an 8-bit quantized tensor and its float reference: error sums,
+/// clipping count and code usage together (the analysis must stay within a small
+/// multiple of the cost of running the models, so the values are read once).
+template <typename Code>
+void accumulate8Bit(const float* reference, const Code* codes, size_t n, const QuantGrid& grid, ErrorStats& stats,
+                    CodeUsage& usage, int64_t& clipped)
+{
+    float table[256];
+    for (int c = 0; c < 256; ++c) {
+        const int code = std::is_signed_v<Code> ? c - 128 : c;
+        table[c] = static_cast<float>(grid.scale) * static_cast<float>(code - static_cast<int>(grid.zeroPoint));
+    }
+    const float lo = static_cast<float>(grid.representableMin() - 0.5 * grid.scale);
+    const float hi = static_cast<float>(grid.representableMax() + 0.5 * grid.scale);
+    int64_t histogram[256] = {};
+    double r2 = 0.0, t2 = 0.0, rt = 0.0, e1 = 0.0, e2 = 0.0, emax = stats.maxAbsErr;
+    int64_t outside = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const int index = std::is_signed_v<Code> ? static_cast<int>(codes[i]) + 128 : static_cast<int>(codes[i]);
+        ++histogram[index];
+        const double r = reference[i];
+        const double t = table[index];
+        const double e = t - r;
+        r2 += r * r;
+        t2 += t * t;
+        rt += r * t;
+        e1 += e;
+        e2 += e * e;
+        emax = std::max(emax, std::abs(e));
+        outside += (reference[i] < lo || reference[i] > hi) ? 1 : 0;
+    }
+    stats.count += static_cast<int64_t>(n);
+    stats.sumRef2 += r2;
+    stats.sumTest2 += t2;
+    stats.sumRefTest += rt;
+    stats.sumErr += e1;
+    stats.sumErr2 += e2;
+    stats.maxAbsErr = emax;
+    clipped += outside;
+    const int64_t first = std::is_signed_v<Code> ? -128 : 0;
+    for (int c = 0; c < 256; ++c) {
+        if (histogram[c]) usage.counts[static_cast<size_t>(first + c - usage.qmin)] += histogram[c];
+    }
+}
+
 Result<AnalysisResult> analyze(const Graph* floatGraph, const Graph& quantGraph, const AnalysisInputs& inputs,
                                const AnalysisOptions& options, const AnalysisControl* control)
 {
@@ -164,6 +210,27 @@ Result<AnalysisResult> analyze(const Graph* floatGraph, const Graph& quantGraph,
             const Slot& slot = slots[s];
             SlotAccumulator& acc = w.slots[s];
             const TensorValue& qv = w.quantModel->tensorValue(slot.quantTensor);
+            const bool eightBit = qv.dtype() == DType::Int8 || qv.dtype() == DType::UInt8;
+            if (w.floatModel && slot.quantized && eightBit) {
+                const TensorValue& fv = w.floatModel->tensorValue(slot.floatTensor);
+                if (fv.elementCount() != qv.elementCount()) {
+                    return Status::error("tensor sizes differ at run time: float " + floatGraph->tensorLabel(slot.floatTensor) +
+                                         " " + shapeToString(fv.shape()) + " vs quantized " +
+                                         quantGraph.tensorLabel(slot.quantTensor) + " " + shapeToString(qv.shape()));
+                }
+                ErrorStats stats;
+                const auto n = static_cast<size_t>(qv.elementCount());
+                if (qv.dtype() == DType::Int8) {
+                    accumulate8Bit(fv.data<float>(), qv.data<int8_t>(), n, slot.grid, stats, acc.codes, acc.clipped);
+                } else {
+                    accumulate8Bit(fv.data<float>(), qv.data<uint8_t>(), n, slot.grid, stats, acc.codes, acc.clipped);
+                }
+                acc.error.merge(stats);
+                perImage[s][sample] = stats;
+                acc.histogram.add(fv.span<const float>());
+                acc.values += static_cast<int64_t>(n);
+                continue;
+            }
             const QuantGrid dequantGrid = slot.quantized ? slot.grid : QuantGrid{};
             dequantizeToFloat(qv.dtype(), qv.bytes(), qv.elementCount(), dequantGrid, w.quantValues);
             std::span<const float> reference = w.quantValues;

@@ -12,6 +12,9 @@ void reset(QCustomPlot& plot)
     plot.clearPlottables();
     plot.clearItems();
     plot.clearGraphs();
+    plot.xAxis->setLabel({});
+    plot.yAxis->setLabel({});
+    plot.yAxis2->setLabel({});
     plot.legend->setVisible(false);
     plot.yAxis2->setVisible(false);
     plot.xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
@@ -226,7 +229,9 @@ QByteArray renderPng(QCustomPlot& plot, int width, int height)
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
-    pixmap.save(&buffer, "PNG");
+    // Light zlib compression: the reports embed dozens of plots, and the default level
+    // spends more time compressing than QCustomPlot spends drawing.
+    pixmap.save(&buffer, "PNG", 80);
     return bytes;
 }
 

@@ -50,7 +50,11 @@ std::string shapeText(const std::vector<int32_t>& shape)
 template <typename Draw>
 std::string image(Draw draw, int width, int height, const std::string& alt)
 {
-    QCustomPlot plot;
+    // One plot widget reused for every figure: creating a QCustomPlot (layouts,
+    // axes, fonts) costs more than drawing a small figure.
+    static QCustomPlot* shared = nullptr;
+    if (!shared) shared = new QCustomPlot;
+    QCustomPlot& plot = *shared;
     draw(plot);
     const QByteArray png = plots::renderPng(plot, width, height);
     return "<img alt=\"" + escape(alt) + "\" width=\"" + std::to_string(width) + "\" height=\"" + std::to_string(height) +
