@@ -93,15 +93,16 @@ bool CalibrationObserver::isObserved(const Tensor& tensor)
 
 CalibrationStatistics CalibrationObserver::takeStatistics()
 {
-    CalibrationStatistics taken = statistics_;
-    for (TensorStatistics& stats : statistics_.tensors) {
+    CalibrationStatistics taken = std::move(statistics_);
+    statistics_ = CalibrationStatistics{};
+    statistics_.modelName = taken.modelName;
+    for (const TensorStatistics& stats : taken.tensors) {
         TensorStatistics fresh;
         fresh.name = stats.name;
         fresh.tensorIndex = stats.tensorIndex;
         fresh.histogram = CalibrationHistogram(options_.histogramBins);
-        stats = std::move(fresh);
+        statistics_.tensors.push_back(std::move(fresh));
     }
-    statistics_.sampleCount = 0;
     return taken;
 }
 
