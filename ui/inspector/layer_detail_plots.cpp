@@ -65,7 +65,7 @@ ErrorScatterPlot::ErrorScatterPlot(QWidget* parent) : QCustomPlot(parent)
     diagonal_->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));
     points_ = addGraph();
     points_->setLineStyle(QCPGraph::lsNone);
-    points_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDot, QColor(40, 90, 170), 2));
+    points_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(40, 90, 170, 120), 3));
     xAxis->setLabel("float value");
     yAxis->setLabel("quantized value");
     setLayer(nullptr);

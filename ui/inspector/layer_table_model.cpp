@@ -35,12 +35,12 @@ void LayerTableModel::setLiveRange(int row, const TensorRange& range, const Quan
 {
     if (row < 0 || row >= rowCount()) return;
     live_[row] = Live{range, error};
-    emit dataChanged(index(row, QuantRange), index(row, Utilization));
+    emit dataChanged(index(row, Sqnr), index(row, ScaleZeroPoint));
 }
 
 void LayerTableModel::clearLive(int row)
 {
-    if (live_.erase(row)) emit dataChanged(index(row, QuantRange), index(row, Utilization));
+    if (live_.erase(row)) emit dataChanged(index(row, Sqnr), index(row, ScaleZeroPoint));
 }
 
 int LayerTableModel::rowCount(const QModelIndex& parent) const
@@ -53,18 +53,18 @@ int LayerTableModel::columnCount(const QModelIndex& parent) const { return paren
 QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-    static const char* const names[] = {"Layer", "Op", "Output shape", "Float range", "Quantized range",
-                                        "Scale / zero point", "SQNR (dB)", "Clipping %", "Utilization %"};
+    static const char* const names[] = {"Layer", "Op", "SQNR (dB)", "Clipping %", "Utilization %", "Float range",
+                                        "Quantized range", "Scale / zero point", "Output shape"};
     static const char* const tips[] = {
         "Tensor (Keras layer) name",
         "Operator producing the tensor in the quantized model",
-        "Shape of the tensor",
+        "Signal-to-quantization-noise ratio of the quantized tensor vs the float one over all images",
+        "Share of float values outside the quantized range",
+        "Share of the integer codes the values use",
         "Smallest and largest float value seen over the images",
         "Range the quantized tensor can represent (your override when you set one)",
         "Quantization parameters of the tensor",
-        "Signal-to-quantization-noise ratio of the quantized tensor vs the float one over all images",
-        "Share of float values outside the quantized range",
-        "Share of the integer codes the values use"};
+        "Shape of the tensor"};
     if (role == Qt::DisplayRole) return QString(names[section]);
     if (role == Qt::ToolTipRole) return QString(tips[section]);
     return {};
@@ -85,7 +85,8 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
 
     if (role == kBadRole) return bad;
     if (role == Qt::BackgroundRole && bad) return QBrush(QColor(255, 205, 200));
-    if (role == Qt::FontRole && range && (index.column() >= QuantRange)) {
+    const bool rangeDependent = index.column() >= Sqnr && index.column() <= ScaleZeroPoint && index.column() != FloatRange;
+    if (role == Qt::FontRole && range && rangeDependent) {
         QFont font;
         font.setItalic(true);
         return font;
@@ -100,7 +101,8 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
         if (bad) tip += QString("\nflagged: SQNR below %1 dB or clipping above %2%").arg(kBadSqnrDb).arg(kBadClipping * 100);
         return tip;
     }
-    if (role == Qt::TextAlignmentRole && index.column() >= Sqnr) return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::TextAlignmentRole && index.column() >= Sqnr && index.column() <= Utilization)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
 
     const bool display = role == Qt::DisplayRole;
     const bool sort = role == kSortRole;

@@ -14,7 +14,8 @@ namespace rf::ui {
 class LayerTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Name, Op, Shape, FloatRange, QuantRange, ScaleZeroPoint, Sqnr, Clipping, Utilization, ColumnCount };
+    /// The error columns come first after the name so that bad layers show at a glance.
+    enum Column { Name, Op, Sqnr, Clipping, Utilization, FloatRange, QuantRange, ScaleZeroPoint, Shape, ColumnCount };
     /// Role holding a sortable value (double for numbers, QString for text).
     static constexpr int kSortRole = Qt::UserRole + 1;
     /// Role holding true for a layer counted as bad (low SQNR or clipping).

@@ -284,6 +284,7 @@ void MainWindow::buildCentralWidgets()
     splitter->addWidget(tabs_);
     splitter->setStretchFactor(0, 5);
     splitter->setStretchFactor(1, 6);
+    splitter->setSizes({640, 760});
     setCentralWidget(splitter);
 
     progress_ = new QProgressBar;
@@ -815,7 +816,19 @@ void MainWindow::onResultChanged()
     updateModelSummary();
     selectedRow_ = -1;
     if (result && !result->layers.empty()) {
-        const int index = result->indexOf(keep.toStdString());
+        int index = result->indexOf(keep.toStdString());
+        if (index < 0) {
+            // Nothing chosen yet: show the layer that quantizes worst.
+            double worst = INFINITY;
+            for (size_t i = 0; i < result->layers.size(); ++i) {
+                const LayerRecord& layer = result->layers[i];
+                if (layer.hasMeasured && std::isfinite(layer.measured.sqnrDb) && layer.measured.sqnrDb < worst &&
+                    !layer.floatSamples.empty()) {
+                    worst = layer.measured.sqnrDb;
+                    index = static_cast<int>(i);
+                }
+            }
+        }
         selectLayer(QString::fromStdString(result->layers[size_t(index >= 0 ? index : 0)].name));
     } else {
         histogram_->setLayer(nullptr);
