@@ -13,11 +13,6 @@
 
 int main(int argc, char** argv)
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName("rangefinder");
-    QApplication::setOrganizationName("Rangefinder");
-    QApplication::setApplicationVersion(RF_VERSION);
-
     QCommandLineParser parser;
     parser.setApplicationDescription("Rangefinder: see where quantization hurts a model, tune ranges, export.");
     parser.addHelpOption();
@@ -29,12 +24,32 @@ int main(int argc, char** argv)
     const QCommandLineOption demoOption("demo", "Open the bundled demo with its analysis.");
     const QCommandLineOption screenshotOption("screenshot", "After the analysis, save a screenshot to FILE and quit.", "file");
     parser.addOptions({floatOption, quantOption, imagesOption, sessionOption, demoOption, screenshotOption});
-    parser.process(app);
+    // Parsed before the QApplication exists, so that --help and argument errors work
+    // in a terminal without a display.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+    if (!parser.parse(arguments)) {
+        std::fprintf(stderr, "rangefinder: %s (see --help)\n", qPrintable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet("help")) {
+        std::fputs(qPrintable(parser.helpText().replace("<executable_name>", "rangefinder")), stdout);
+        return 0;
+    }
+    if (parser.isSet("version")) {
+        std::printf("rangefinder %s\n", RF_VERSION);
+        return 0;
+    }
     if (!parser.positionalArguments().isEmpty()) {
         std::fprintf(stderr, "rangefinder: unexpected argument '%s' (see --help)\n",
                      qPrintable(parser.positionalArguments().front()));
         return 2;
     }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName("rangefinder");
+    QApplication::setOrganizationName("Rangefinder");
+    QApplication::setApplicationVersion(RF_VERSION);
 
     rf::ui::MainWindow window;
     window.show();
