@@ -18,6 +18,8 @@ void reset(QCustomPlot& plot)
     plot.legend->setVisible(false);
     plot.yAxis2->setVisible(false);
     plot.xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    plot.yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    plot.yAxis->setScaleType(QCPAxis::stLinear);
     plot.setBackground(Qt::white);
 }
 
@@ -59,8 +61,8 @@ void plotActivationHistogram(QCustomPlot& plot, const TensorReport& tensor)
         lo = std::min(lo, tensor.histogram.clipLow);
         hi = std::max(hi, tensor.histogram.clipHigh);
         auto* range = new QCPItemRect(&plot);
-        range->topLeft->setCoords(tensor.histogram.clipLow, peak * 1.08 + 1);
-        range->bottomRight->setCoords(tensor.histogram.clipHigh, 0);
+        range->topLeft->setCoords(tensor.histogram.clipLow, std::max(10.0, peak * 2.0));
+        range->bottomRight->setCoords(tensor.histogram.clipHigh, 0.5);
         range->setPen(Qt::NoPen);
         range->setBrush(QColor(80, 160, 80, 40));
         for (double clip : {tensor.histogram.clipLow, tensor.histogram.clipHigh}) {
@@ -78,16 +80,27 @@ void plotActivationHistogram(QCustomPlot& plot, const TensorReport& tensor)
             plot.xAxis->setTicker(ticker);
         }
     }
-    auto* b = bars(plot, plot.yAxis, QColor(40, 90, 170), "float values");
-    b->setWidth(h.binWidth());
-    b->setData(keys, values, true);
+    // A filled step line rather than bars: thousands of bins narrower than a pixel
+    // would not show as bars. Log counts, because ReLU outputs pile up at zero.
+    QVector<double> stepKeys, stepValues;
+    for (size_t i = 0; i < h.counts.size(); ++i) {
+        stepKeys.push_back(h.binCenter(i));
+        stepValues.push_back(h.counts[i] > 0 ? static_cast<double>(h.counts[i]) : 0.5);
+    }
+    QCPGraph* graph = plot.addGraph(plot.xAxis, plot.yAxis);
+    graph->setName("float values");
+    graph->setLineStyle(QCPGraph::lsStepCenter);
+    graph->setPen(QPen(QColor(40, 90, 170), 1));
+    graph->setBrush(QColor(40, 90, 170, 110));
+    graph->setData(stepKeys, stepValues, true);
+    plot.yAxis->setScaleType(QCPAxis::stLogarithmic);
+    plot.yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     const double margin = 0.03 * std::max(hi - lo, 1e-9);
     plot.xAxis->setRange(lo - margin, hi + margin);
-    plot.yAxis->setRange(0, peak * 1.08 + 1);
+    plot.yAxis->setRange(0.5, std::max(10.0, peak * 2.0));
     plot.xAxis->setLabel("value (red lines: clip points of scale " + QString::number(tensor.scale, 'g', 4) +
                          ", zero point " + QString::number(tensor.zeroPoint) + ")");
-    plot.yAxis->setLabel("count");
-    plot.plotLayout()->setRowSpacing(0);
+    plot.yAxis->setLabel("count (log)");
 }
 
 void plotLayerSqnr(QCustomPlot& plot, const std::vector<TensorReport>& tensors)
@@ -215,7 +228,7 @@ void plotSensitivity(QCustomPlot& plot, const SensitivityReport& sensitivity)
         line->point2->setCoords(1, sensitivity.allQuantSqnrDb);
         line->setPen(QPen(Qt::black, 1, Qt::DashLine));
     }
-    indexAxis(plot, static_cast<int>(keys.size()), "layer rank (1 = most sensitive)");
+    indexAxis(plot, static_cast<int>(keys.size()), "layer by sensitivity (0 = rank 1, most sensitive)");
     plot.yAxis->setRange(lo, hi * 1.1);
     plot.yAxis->setLabel("output SQNR vs float (dB)");
     plot.legend->setVisible(true);
