@@ -94,8 +94,9 @@ bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.
 /// multiple of the cost of running the models, so the values are read once).
 template <typename Code>
 void accumulate8Bit(const float* reference, const Code* codes, size_t n, const QuantGrid& grid, ErrorStats& stats,
-                    CodeUsage& usage, int64_t& clipped)
+                    CodeUsage& usage, int64_t& clipped, float& minSeen, float& maxSeen)
 {
+    float rmin = n ? reference[0] : 0.0f, rmax = rmin;
     float table[256];
     for (int c = 0; c < 256; ++c) {
         const int code = std::is_signed_v<Code> ? c - 128 : c;
@@ -119,7 +120,11 @@ void accumulate8Bit(const float* reference, const Code* codes, size_t n, const Q
         e2 += e * e;
         emax = std::max(emax, std::abs(e));
         outside += (reference[i] < lo || reference[i] > hi) ? 1 : 0;
+        rmin = std::min(rmin, reference[i]);
+        rmax = std::max(rmax, reference[i]);
     }
+    minSeen = rmin;
+    maxSeen = rmax;
     stats.count += static_cast<int64_t>(n);
     stats.sumRef2 += r2;
     stats.sumTest2 += t2;
@@ -220,14 +225,19 @@ Result<AnalysisResult> analyze(const Graph* floatGraph, const Graph& quantGraph,
                 }
                 ErrorStats stats;
                 const auto n = static_cast<size_t>(qv.elementCount());
+                float lo = 0.0f, hi = 0.0f;
                 if (qv.dtype() == DType::Int8) {
-                    accumulate8Bit(fv.data<float>(), qv.data<int8_t>(), n, slot.grid, stats, acc.codes, acc.clipped);
+                    accumulate8Bit(fv.data<float>(), qv.data<int8_t>(), n, slot.grid, stats, acc.codes, acc.clipped, lo, hi);
                 } else {
-                    accumulate8Bit(fv.data<float>(), qv.data<uint8_t>(), n, slot.grid, stats, acc.codes, acc.clipped);
+                    accumulate8Bit(fv.data<float>(), qv.data<uint8_t>(), n, slot.grid, stats, acc.codes, acc.clipped, lo, hi);
                 }
                 acc.error.merge(stats);
                 perImage[s][sample] = stats;
-                acc.histogram.add(fv.span<const float>());
+                if (std::isfinite(lo) && std::isfinite(hi)) {
+                    acc.histogram.add(fv.span<const float>(), lo, hi);
+                } else {
+                    acc.histogram.add(fv.span<const float>());
+                }
                 acc.values += static_cast<int64_t>(n);
                 continue;
             }

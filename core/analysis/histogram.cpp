@@ -68,13 +68,21 @@ void HistogramBuilder::add(std::span<const float> values)
         for (float v : values) add(static_cast<double>(v));
         return;
     }
+    add(values, lo, hi);
+}
+
+void HistogramBuilder::add(std::span<const float> values, float lo, float hi)
+{
+    if (values.empty()) return;
     Histogram& h = histogram_;
     growToInclude(lo);
     growToInclude(hi);
     const double inv = 1.0 / h.binWidth();
     const size_t last = h.counts.size() - 1;
     for (float v : values) {
-        auto bin = static_cast<size_t>((static_cast<double>(v) - h.lo) * inv);
+        // NaN compares false and lands in bin 0 instead of an undefined conversion.
+        const double x = (static_cast<double>(v) - h.lo) * inv;
+        const auto bin = x >= 0.0 ? static_cast<size_t>(x) : size_t{0};
         ++h.counts[std::min(bin, last)];
     }
     if (h.total == 0) {

@@ -30,6 +30,9 @@ public:
     /// `bins` must be even and >= 2; initialHi > initialLo.
     HistogramBuilder(size_t bins, double initialLo, double initialHi);
     void add(std::span<const float> values);
+    /// The same when the caller already knows the smallest and largest value (saves a
+    /// pass over large tensors). Precondition: knownMin/knownMax are those extremes, finite.
+    void add(std::span<const float> values, float knownMin, float knownMax);
     void add(double value);
     /// Merges another builder's histogram (re-binning its bin centres when layouts differ).
     void merge(const Histogram& other);
