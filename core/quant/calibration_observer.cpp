@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <system_error>
 
 namespace rf {
 
@@ -82,9 +84,68 @@ CalibrationObserver::CalibrationObserver(const Graph& graph, CalibrationObserver
         pool_ = std::make_unique<ThreadPool>(options_.threads);
         partial_.assign(static_cast<size_t>(options_.threads), CalibrationHistogram(options_.histogramBins));
     }
+    if (options_.pipelined) {
+        // Without a thread (resource exhaustion) the observer quietly stays synchronous:
+        // the statistics are the same either way, only slower.
+        try {
+            worker_ = std::thread([this] { workerLoop(); });
+        } catch (const std::system_error&) {
+        }
+    }
 }
 
-CalibrationObserver::~CalibrationObserver() = default;
+CalibrationObserver::~CalibrationObserver()
+{
+    if (!worker_.joinable()) return;
+    {
+        // Tensors still queued (a cancelled or failed run) are discarded.
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    workReady_.notify_all();
+    worker_.join();
+}
+
+void CalibrationObserver::workerLoop()
+{
+    for (;;) {
+        QueuedTensor item;
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            workReady_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (stopping_) return;
+            item = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        // statistics_.tensors is only touched here while tensors are in flight: the
+        // producer waits in drain() before it reads or replaces the statistics.
+        observe(statistics_.tensors[static_cast<size_t>(item.slot)], item.values.get(), item.count);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            queuedBytes_ -= item.count * sizeof(float);
+            --inFlight_;
+            // Keep the buffer for reuse unless the free list already holds a queue's worth.
+            if (freeBytes_ + item.capacity * sizeof(float) <= options_.pipelineQueueBytes) {
+                freeBytes_ += item.capacity * sizeof(float);
+                freeBuffers_.push_back(std::move(item));
+            }
+        }
+        spaceFreed_.notify_all();
+    }
+}
+
+void CalibrationObserver::drain() const
+{
+    if (!worker_.joinable()) return;
+    std::unique_lock<std::mutex> lock(mutex_);
+    spaceFreed_.wait(lock, [this] { return inFlight_ == 0; });
+}
+
+const CalibrationStatistics& CalibrationObserver::statistics() const
+{
+    drain();
+    return statistics_;
+}
 
 bool CalibrationObserver::isObserved(const Tensor& tensor)
 {
@@ -93,6 +154,7 @@ bool CalibrationObserver::isObserved(const Tensor& tensor)
 
 CalibrationStatistics CalibrationObserver::takeStatistics()
 {
+    drain();
     CalibrationStatistics taken = std::move(statistics_);
     statistics_ = CalibrationStatistics{};
     statistics_.modelName = taken.modelName;
@@ -111,7 +173,54 @@ void CalibrationObserver::onTensor(int /*opIndex*/, int32_t tensorIndex, const T
 {
     if (tensorIndex < 0 || static_cast<size_t>(tensorIndex) >= slot_.size() || slot_[tensorIndex] < 0) return;
     if (value.dtype() != DType::Float32 || value.elementCount() <= 0 || !value.bytes()) return;
-    observe(statistics_.tensors[slot_[tensorIndex]], value.data<float>(), static_cast<size_t>(value.elementCount()));
+    const float* values = value.data<float>();
+    const size_t count = static_cast<size_t>(value.elementCount());
+    if (!worker_.joinable()) {
+        observe(statistics_.tensors[slot_[tensorIndex]], values, count);
+        return;
+    }
+    // The interpreter reuses the tensor's memory once onTensor() returns, so the
+    // statistics thread gets a copy. Back-pressure bounds the copies held in memory.
+    const size_t bytes = count * sizeof(float);
+    QueuedTensor item;
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        spaceFreed_.wait(lock, [&] { return inFlight_ == 0 || queuedBytes_ + bytes <= options_.pipelineQueueBytes; });
+        queuedBytes_ += bytes;
+        ++inFlight_;
+        // Best fit among the free buffers: the smallest one that holds the tensor,
+        // otherwise the largest (which is then replaced by a big enough one).
+        size_t best = freeBuffers_.size();
+        for (size_t i = 0; i < freeBuffers_.size(); ++i) {
+            const size_t capacity = freeBuffers_[i].capacity;
+            if (best == freeBuffers_.size()) {
+                best = i;
+                continue;
+            }
+            const size_t bestCapacity = freeBuffers_[best].capacity;
+            if (capacity >= count ? (bestCapacity < count || capacity < bestCapacity) : capacity > bestCapacity &&
+                                                                                            bestCapacity < count)
+                best = i;
+        }
+        if (best < freeBuffers_.size()) {
+            item = std::move(freeBuffers_[best]);
+            freeBuffers_[best] = std::move(freeBuffers_.back());
+            freeBuffers_.pop_back();
+            freeBytes_ -= item.capacity * sizeof(float);
+        }
+    }
+    if (item.capacity < count) {
+        item.values = std::make_unique_for_overwrite<float[]>(count);
+        item.capacity = count;
+    }
+    std::memcpy(item.values.get(), values, bytes);
+    item.slot = slot_[tensorIndex];
+    item.count = count;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        queue_.push_back(std::move(item));
+    }
+    workReady_.notify_one();
 }
 
 void CalibrationObserver::observe(TensorStatistics& stats, const float* values, size_t count)

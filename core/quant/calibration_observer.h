@@ -5,8 +5,21 @@
 // histogram. Cost per value: one vectorised min/max/sum pass and one vectorised
 // bin-index pass plus a counter increment (see histogram.h); large tensors can be
 // split across threads.
+//
+// Pipelining (default on machines with more than one hardware thread): onTensor()
+// only copies the value into a pooled buffer and queues it; a dedicated statistics
+// thread bins the queued tensors in arrival order while inference continues. The
+// queue holds at most a fixed number of bytes (back-pressure: onTensor() waits for
+// the worker when it is full), and statistics()/takeStatistics() wait until the
+// queue is drained. Since every tensor is processed in the same order with the same
+// code as the synchronous path, the statistics are identical, bit for bit.
 
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "ir/graph.h"
@@ -21,6 +34,12 @@ struct CalibrationObserverOptions {
     int histogramBins = CalibrationHistogram::kDefaultBinCount;
     /// Threads used to process one large tensor (1 = the calling thread only).
     int threads = 1;
+    /// Bin on a dedicated statistics thread while inference continues (see above).
+    /// Defaults to on when the machine has more than one hardware thread.
+    bool pipelined = std::thread::hardware_concurrency() > 1;
+    /// Most bytes of tensor copies the pipeline queue holds before onTensor() waits
+    /// (a single larger tensor is still accepted when the queue is empty).
+    size_t pipelineQueueBytes = size_t{64} << 20;
 };
 
 /// Collects CalibrationStatistics. Attach it to Interpreter::invoke() for each sample.
@@ -33,15 +52,29 @@ public:
     /// Counts one finished invoke (sample). The driver calls it after each invoke.
     void finishSample() { ++statistics_.sampleCount; }
 
-    const CalibrationStatistics& statistics() const { return statistics_; }
-    /// Moves the statistics out; the observer starts empty again.
+    /// The statistics so far; waits until the pipeline has processed every queued tensor.
+    const CalibrationStatistics& statistics() const;
+    /// Moves the statistics out (after draining the pipeline); the observer starts empty again.
     CalibrationStatistics takeStatistics();
+    /// True when tensors are binned on the statistics thread (pipelined and the thread started).
+    bool isPipelined() const { return worker_.joinable(); }
 
     /// True for the tensors calibration observes: non-constant float32 tensors.
     static bool isObserved(const Tensor& tensor);
 
 private:
+    /// One queued tensor copy for the statistics thread.
+    struct QueuedTensor {
+        int32_t slot = 0;
+        std::unique_ptr<float[]> values;
+        size_t capacity = 0;
+        size_t count = 0;
+    };
+
     void observe(TensorStatistics& stats, const float* values, size_t count);
+    void workerLoop();
+    /// Waits until the statistics thread has processed everything queued so far.
+    void drain() const;
 
     CalibrationObserverOptions options_;
     CalibrationStatistics statistics_;
@@ -50,6 +83,22 @@ private:
     std::unique_ptr<ThreadPool> pool_;
     /// Per-thread histograms for splitting one large tensor.
     std::vector<CalibrationHistogram> partial_;
+
+    // Pipeline state; the queue, the free buffers and the counters are guarded by mutex_.
+    mutable std::mutex mutex_;
+    /// Signals the worker (work queued or stopping).
+    std::condition_variable workReady_;
+    /// Signals the producer (space freed or queue drained).
+    mutable std::condition_variable spaceFreed_;
+    std::deque<QueuedTensor> queue_;
+    /// Buffers returned by the worker, reused for the next copies.
+    std::vector<QueuedTensor> freeBuffers_;
+    size_t freeBytes_ = 0;
+    size_t queuedBytes_ = 0;
+    /// Tensors queued but not yet fully processed (includes the one being binned).
+    size_t inFlight_ = 0;
+    bool stopping_ = false;
+    std::thread worker_;
 };
 
 } // namespace rf

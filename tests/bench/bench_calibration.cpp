@@ -6,6 +6,12 @@
 // preprocessed once beforehand (reused cyclically when N exceeds the corpus), so
 // both sides time exactly setInput + invoke. Also reports how long each range
 // policy takes on the collected statistics. See docs/benchmarks.md.
+//
+// Threads: plain inference uses --threads interpreter threads (default 1). The
+// calibration run uses the same interpreter threads plus, when pipelined (the default
+// on machines with more than one hardware thread; --sync turns it off), one statistics
+// thread that bins the tensor copies while inference continues. The synchronous
+// calibration (everything on the inference thread) is reported as well.
 
 #include <QDir>
 #include <algorithm>
@@ -13,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "data/image_input.h"
@@ -58,7 +65,7 @@ double median(std::vector<double> v)
 void usage()
 {
     std::fprintf(stderr,
-                 "usage: rangefinder-calib-bench [--images N] [--repeat R] [--threads T] [--model PATH]\n"
+                 "usage: rangefinder-calib-bench [--images N] [--repeat R] [--threads T] [--sync] [--model PATH]\n"
                  "Defaults: 100 images of corpus/images/imagenet (cycled), 3 repeats, 1 thread,\n"
                  "model corpus/pairs/tm_cat_dog_jana/model_unquant.tflite (float MobileNetV2, 224x224).\n");
 }
@@ -68,6 +75,7 @@ void usage()
 int main(int argc, char** argv)
 {
     int images = 100, repeat = 3, threads = 1;
+    bool pipelined = CalibrationObserverOptions{}.pipelined;
     std::string model;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -84,6 +92,8 @@ int main(int argc, char** argv)
             repeat = std::max(1, std::atoi(value().c_str()));
         else if (arg == "--threads")
             threads = std::max(1, std::atoi(value().c_str()));
+        else if (arg == "--sync")
+            pipelined = false;
         else if (arg == "--model")
             model = value();
         else {
@@ -137,7 +147,7 @@ int main(int argc, char** argv)
         (void)interpreter.invoke();
     }
 
-    std::vector<double> plainMs, calibrationMs, observerMs, observedInvokeMs;
+    std::vector<double> plainMs, calibrationMs, synchronousMs, observerMs, observedInvokeMs;
     CalibrationStatistics statistics;
     for (int r = 0; r < repeat; ++r) {
         Clock::time_point start = Clock::now();
@@ -153,6 +163,7 @@ int main(int argc, char** argv)
         CalibrationRunOptions options;
         options.sampleCount = static_cast<size_t>(images);
         options.observer.threads = threads;
+        options.observer.pipelined = pipelined;
         start = Clock::now();
         Result<CalibrationStatistics> stats = runCalibration(interpreter, provider, options);
         calibrationMs.push_back(msSince(start));
@@ -162,8 +173,18 @@ int main(int argc, char** argv)
         }
         statistics = std::move(stats).value();
 
-        // The same once more with the time inside the observer measured on its own.
-        CalibrationObserver observer(graph.value());
+        if (pipelined) {
+            options.observer.pipelined = false;
+            start = Clock::now();
+            if (!runCalibration(interpreter, provider, options).isOk()) return 1;
+            synchronousMs.push_back(msSince(start));
+        }
+
+        // The same once more, synchronous, with the time inside the observer measured on its own.
+        CalibrationObserverOptions synchronous;
+        synchronous.threads = threads;
+        synchronous.pipelined = false;
+        CalibrationObserver observer(graph.value(), synchronous);
         TimedObserver timed(observer);
         start = Clock::now();
         for (int i = 0; i < images; ++i) {
@@ -179,14 +200,22 @@ int main(int argc, char** argv)
     const double plain = median(plainMs), calibrated = median(calibrationMs);
     std::printf("Model: %s (%zu float activation tensors, %.1f M values per image)\n", model.c_str(),
                 statistics.tensors.size(), static_cast<double>(values) / images / 1e6);
-    std::printf("%d images (%zu distinct, cycled), %d thread(s), median of %d alternating repeats.\n\n", images,
-                distinct.size(), threads, repeat);
+    std::printf("%d images (%zu distinct, cycled), median of %d alternating repeats, %u hardware threads.\n", images,
+                distinct.size(), repeat, std::thread::hardware_concurrency());
+    std::printf("Threads: plain inference %d interpreter thread(s); calibration %d interpreter thread(s) + %s.\n\n",
+                threads, threads,
+                pipelined ? "1 statistics thread (pipelined: the inference thread only copies each tensor)"
+                          : "no statistics thread (synchronous: binning on the inference thread)");
     std::printf("| pass | total ms | ms/image |\n|---|---|---|\n");
     std::printf("| plain float inference | %.1f | %.2f |\n", plain, plain / images);
-    std::printf("| calibration (observer + %d-bin histograms) | %.1f | %.2f |\n", CalibrationHistogram::kDefaultBinCount,
-                calibrated, calibrated / images);
-    std::printf("| of which inside the observer (separate timed run) | %.1f of %.1f | %.2f |\n", median(observerMs),
+    std::printf("| calibration, %s (observer + %d-bin histograms) | %.1f | %.2f |\n",
+                pipelined ? "pipelined" : "synchronous", CalibrationHistogram::kDefaultBinCount, calibrated,
+                calibrated / images);
+    if (pipelined)
+        std::printf("| calibration, synchronous | %.1f | %.2f |\n", median(synchronousMs), median(synchronousMs) / images);
+    std::printf("| of which inside the synchronous observer (separate timed run) | %.1f of %.1f | %.2f |\n", median(observerMs),
                 median(observedInvokeMs), median(observerMs) / images);
+    if (pipelined) std::printf("\nsynchronous calibration / plain = %.3f", median(synchronousMs) / plain);
     std::printf("\n**calibration / plain = %.3f** (target <= 1.5); inference + observer time / inference time in the "
                 "timed run = %.3f\n\n",
                 calibrated / plain, median(observedInvokeMs) / (median(observedInvokeMs) - median(observerMs)));

@@ -1,6 +1,7 @@
 // The calibration observer and driver on a small float graph: which tensors are
 // observed, every statistic against values computed directly from the tensors the
-// run produced, threads and chunked runs (merged) giving the same statistics, NaN
+// run produced, threads, chunked runs (merged) and the pipelined statistics thread
+// giving the same statistics as the synchronous path, NaN
 // handling, progress / cancel / provider errors, and the binary statistics file.
 #include <QtTest>
 
@@ -60,6 +61,16 @@ Result<CalibrationStatistics> calibrate(const Graph& graph, size_t samples, int 
     const CalibrationInputProvider base = provider(n);
     return runCalibration(*interpreter.value(),
                           [&](size_t i, Interpreter& in) { return base(firstSample + i, in); }, options);
+}
+
+Result<CalibrationStatistics> calibrateWith(const Graph& graph, size_t samples, int n, CalibrationObserverOptions observer)
+{
+    Result<std::unique_ptr<Interpreter>> interpreter = Interpreter::create(graph);
+    if (!interpreter.isOk()) return interpreter.status();
+    CalibrationRunOptions options;
+    options.sampleCount = samples;
+    options.observer = observer;
+    return runCalibration(*interpreter.value(), provider(n), options);
 }
 
 std::map<int64_t, uint64_t> histogramCounts(const CalibrationHistogram& h)
@@ -160,6 +171,77 @@ private slots:
         QCOMPARE(merged.sampleCount, uint64_t{3});
         for (size_t t = 0; t < single.value().tensors.size(); ++t)
             compareStatistics(merged.tensors[t], single.value().tensors[t]);
+    }
+
+    void pipelinedAndSynchronousGiveIdenticalStatistics()
+    {
+        // 300000 values: large enough for the 2-thread split inside the statistics thread.
+        const int n = 300000;
+        const Graph graph = makeGraph(n);
+        CalibrationObserverOptions synchronous;
+        synchronous.pipelined = false;
+        CalibrationObserverOptions pipelined;
+        pipelined.pipelined = true;
+        CalibrationObserverOptions backPressure = pipelined;
+        // Smaller than one tensor: every onTensor() waits until the queue is empty.
+        backPressure.pipelineQueueBytes = 1000;
+        CalibrationObserverOptions threaded = pipelined;
+        threaded.threads = 2;
+        for (const CalibrationObserverOptions& options : {pipelined, backPressure, threaded}) {
+            CalibrationObserver probe(graph, options);
+            QVERIFY(probe.isPipelined());
+            // The reference: the synchronous path with the same thread split (the split
+            // changes the summation order of the sums, not the other statistics).
+            CalibrationObserverOptions sameSplit = synchronous;
+            sameSplit.threads = options.threads;
+            Result<CalibrationStatistics> reference = calibrateWith(graph, 4, n, sameSplit);
+            QVERIFY2(reference.isOk(), reference.message().c_str());
+            Result<CalibrationStatistics> stats = calibrateWith(graph, 4, n, options);
+            QVERIFY2(stats.isOk(), stats.message().c_str());
+            QCOMPARE(stats.value().sampleCount, reference.value().sampleCount);
+            QCOMPARE(stats.value().tensors.size(), reference.value().tensors.size());
+            for (size_t t = 0; t < reference.value().tensors.size(); ++t) {
+                const TensorStatistics& a = stats.value().tensors[t];
+                const TensorStatistics& b = reference.value().tensors[t];
+                compareStatistics(a, b);
+                // Same values in the same order through the same code: bit-identical sums.
+                QCOMPARE(a.sum, b.sum);
+                QCOMPARE(a.sumSquares, b.sumSquares);
+                QCOMPARE(a.histogram.firstBin(), b.histogram.firstBin());
+                QCOMPARE(a.histogram.total(), b.histogram.total());
+            }
+        }
+        CalibrationObserver off(graph, synchronous);
+        QVERIFY(!off.isPipelined());
+    }
+
+    void pipelinedObserverDrainsAndDiscardsSafely()
+    {
+        const int n = 5000;
+        const Graph graph = makeGraph(n);
+        Result<std::unique_ptr<Interpreter>> interpreter = Interpreter::create(graph);
+        QVERIFY(interpreter.isOk());
+        CalibrationObserverOptions options;
+        options.pipelined = true;
+        {
+            // statistics() waits for the queued tensors: all three samples are counted.
+            CalibrationObserver observer(graph, options);
+            for (size_t i = 0; i < 3; ++i) {
+                QVERIFY(provider(n)(i, *interpreter.value()).isOk());
+                QVERIFY(interpreter.value()->invoke(&observer).isOk());
+                observer.finishSample();
+            }
+            QCOMPARE(observer.statistics().find("x")->count, uint64_t{3 * n});
+            QCOMPARE(observer.statistics().find("z")->sampleMax.size(), size_t{3});
+            // After takeStatistics() the observer starts empty.
+            QCOMPARE(observer.takeStatistics().find("y")->count, uint64_t{3 * n});
+            QCOMPARE(observer.statistics().find("y")->count, uint64_t{0});
+        }
+        {
+            // Destroyed with tensors still queued (as after a cancelled run): no hang, no leak.
+            CalibrationObserver observer(graph, options);
+            for (size_t i = 0; i < 5; ++i) QVERIFY(interpreter.value()->invoke(&observer).isOk());
+        }
     }
 
     void nanValuesAreSkippedAndCounted()
