@@ -84,7 +84,8 @@ CalibrationObserver::CalibrationObserver(const Graph& graph, CalibrationObserver
         pool_ = std::make_unique<ThreadPool>(options_.threads);
         partial_.assign(static_cast<size_t>(options_.threads), CalibrationHistogram(options_.histogramBins));
     }
-    if (options_.pipelined) {
+    if (options_.pipelined && std::thread::hardware_concurrency() > 1) {
+        buffers_.resize(statistics_.tensors.size());
         // Without a thread (resource exhaustion) the observer quietly stays synchronous:
         // the statistics are the same either way, only slower.
         try {
@@ -110,25 +111,23 @@ void CalibrationObserver::workerLoop()
 {
     for (;;) {
         QueuedTensor item;
+        const float* values = nullptr;
         {
             std::unique_lock<std::mutex> lock(mutex_);
             workReady_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
             if (stopping_) return;
-            item = std::move(queue_.front());
+            item = queue_.front();
             queue_.pop_front();
+            values = buffers_[static_cast<size_t>(item.slot)].values.get();
         }
         // statistics_.tensors is only touched here while tensors are in flight: the
         // producer waits in drain() before it reads or replaces the statistics.
-        observe(statistics_.tensors[static_cast<size_t>(item.slot)], item.values.get(), item.count);
+        observe(statistics_.tensors[static_cast<size_t>(item.slot)], values, item.count);
         {
             std::lock_guard<std::mutex> lock(mutex_);
             queuedBytes_ -= item.count * sizeof(float);
             --inFlight_;
-            // Keep the buffer for reuse unless the free list already holds a queue's worth.
-            if (freeBytes_ + item.capacity * sizeof(float) <= options_.pipelineQueueBytes) {
-                freeBytes_ += item.capacity * sizeof(float);
-                freeBuffers_.push_back(std::move(item));
-            }
+            buffers_[static_cast<size_t>(item.slot)].busy = false;
         }
         spaceFreed_.notify_all();
     }
@@ -182,43 +181,26 @@ void CalibrationObserver::onTensor(int /*opIndex*/, int32_t tensorIndex, const T
     // The interpreter reuses the tensor's memory once onTensor() returns, so the
     // statistics thread gets a copy. Back-pressure bounds the copies held in memory.
     const size_t bytes = count * sizeof(float);
-    QueuedTensor item;
+    const int32_t slot = slot_[tensorIndex];
+    SlotBuffer& buffer = buffers_[static_cast<size_t>(slot)];
     {
         std::unique_lock<std::mutex> lock(mutex_);
-        spaceFreed_.wait(lock, [&] { return inFlight_ == 0 || queuedBytes_ + bytes <= options_.pipelineQueueBytes; });
+        spaceFreed_.wait(lock, [&] {
+            return !buffer.busy && (inFlight_ == 0 || queuedBytes_ + bytes <= options_.pipelineQueueBytes);
+        });
         queuedBytes_ += bytes;
         ++inFlight_;
-        // Best fit among the free buffers: the smallest one that holds the tensor,
-        // otherwise the largest (which is then replaced by a big enough one).
-        size_t best = freeBuffers_.size();
-        for (size_t i = 0; i < freeBuffers_.size(); ++i) {
-            const size_t capacity = freeBuffers_[i].capacity;
-            if (best == freeBuffers_.size()) {
-                best = i;
-                continue;
-            }
-            const size_t bestCapacity = freeBuffers_[best].capacity;
-            if (capacity >= count ? (bestCapacity < count || capacity < bestCapacity) : capacity > bestCapacity &&
-                                                                                            bestCapacity < count)
-                best = i;
-        }
-        if (best < freeBuffers_.size()) {
-            item = std::move(freeBuffers_[best]);
-            freeBuffers_[best] = std::move(freeBuffers_.back());
-            freeBuffers_.pop_back();
-            freeBytes_ -= item.capacity * sizeof(float);
-        }
+        buffer.busy = true;
     }
-    if (item.capacity < count) {
-        item.values = std::make_unique_for_overwrite<float[]>(count);
-        item.capacity = count;
+    // The buffer is ours until queued: the worker only reads buffers of queued tensors.
+    if (buffer.capacity < count) {
+        buffer.values = std::make_unique_for_overwrite<float[]>(count);
+        buffer.capacity = count;
     }
-    std::memcpy(item.values.get(), values, bytes);
-    item.slot = slot_[tensorIndex];
-    item.count = count;
+    std::memcpy(buffer.values.get(), values, bytes);
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        queue_.push_back(std::move(item));
+        queue_.push_back(QueuedTensor{slot, count});
     }
     workReady_.notify_one();
 }

@@ -6,11 +6,12 @@
 // bin-index pass plus a counter increment (see histogram.h); large tensors can be
 // split across threads.
 //
-// Pipelining (default on machines with more than one hardware thread): onTensor()
+// Pipelining (optional, off by default because it measured slower, see
+// docs/calibration.md "Cost"): onTensor()
 // only copies the value into a pooled buffer and queues it; a dedicated statistics
 // thread bins the queued tensors in arrival order while inference continues. The
-// queue holds at most a fixed number of bytes (back-pressure: onTensor() waits for
-// the worker when it is full), and statistics()/takeStatistics() wait until the
+// queue holds at most a fixed number of bytes and one copy per tensor (back-pressure:
+// onTensor() waits for the worker when it is full), and statistics()/takeStatistics() wait until the
 // queue is drained. Since every tensor is processed in the same order with the same
 // code as the synchronous path, the statistics are identical, bit for bit.
 
@@ -35,10 +36,13 @@ struct CalibrationObserverOptions {
     /// Threads used to process one large tensor (1 = the calling thread only).
     int threads = 1;
     /// Bin on a dedicated statistics thread while inference continues (see above).
-    /// Defaults to on when the machine has more than one hardware thread.
-    bool pipelined = std::thread::hardware_concurrency() > 1;
+    /// Off by default: on the 2-core reference VM the tensor copies cost more than the
+    /// overlap saves (docs/calibration.md). Has no effect without a second hardware thread.
+    bool pipelined = false;
     /// Most bytes of tensor copies the pipeline queue holds before onTensor() waits
-    /// (a single larger tensor is still accepted when the queue is empty).
+    /// (a single larger tensor is still accepted when the queue is empty). Memory is
+    /// also bounded by one copy per observed tensor: a tensor whose previous copy is
+    /// still queued waits for it.
     size_t pipelineQueueBytes = size_t{64} << 20;
 };
 
@@ -63,11 +67,17 @@ public:
     static bool isObserved(const Tensor& tensor);
 
 private:
-    /// One queued tensor copy for the statistics thread.
-    struct QueuedTensor {
-        int32_t slot = 0;
+    /// The copy of one observed tensor's latest value, owned by its slot so buffers
+    /// are allocated once (first sample) and then reused without churn.
+    struct SlotBuffer {
         std::unique_ptr<float[]> values;
         size_t capacity = 0;
+        /// Queued or being binned; the producer waits before overwriting it.
+        bool busy = false;
+    };
+    /// One queued tensor: its slot and element count.
+    struct QueuedTensor {
+        int32_t slot = 0;
         size_t count = 0;
     };
 
@@ -91,9 +101,8 @@ private:
     /// Signals the producer (space freed or queue drained).
     mutable std::condition_variable spaceFreed_;
     std::deque<QueuedTensor> queue_;
-    /// Buffers returned by the worker, reused for the next copies.
-    std::vector<QueuedTensor> freeBuffers_;
-    size_t freeBytes_ = 0;
+    /// One buffer per observed tensor (statistics_.tensors order).
+    std::vector<SlotBuffer> buffers_;
     size_t queuedBytes_ = 0;
     /// Tensors queued but not yet fully processed (includes the one being binned).
     size_t inFlight_ = 0;

@@ -8,8 +8,8 @@
 // policy takes on the collected statistics. See docs/benchmarks.md.
 //
 // Threads: plain inference uses --threads interpreter threads (default 1). The
-// calibration run uses the same interpreter threads plus, when pipelined (the default
-// on machines with more than one hardware thread; --sync turns it off), one statistics
+// calibration run uses the same interpreter threads plus, when pipelined (the observer's
+// default, or --pipelined / --sync), one statistics
 // thread that bins the tensor copies while inference continues. The synchronous
 // calibration (everything on the inference thread) is reported as well.
 
@@ -65,7 +65,7 @@ double median(std::vector<double> v)
 void usage()
 {
     std::fprintf(stderr,
-                 "usage: rangefinder-calib-bench [--images N] [--repeat R] [--threads T] [--sync] [--model PATH]\n"
+                 "usage: rangefinder-calib-bench [--images N] [--repeat R] [--threads T] [--sync|--pipelined] [--model PATH]\n"
                  "Defaults: 100 images of corpus/images/imagenet (cycled), 3 repeats, 1 thread,\n"
                  "model corpus/pairs/tm_cat_dog_jana/model_unquant.tflite (float MobileNetV2, 224x224).\n");
 }
@@ -94,6 +94,8 @@ int main(int argc, char** argv)
             threads = std::max(1, std::atoi(value().c_str()));
         else if (arg == "--sync")
             pipelined = false;
+        else if (arg == "--pipelined")
+            pipelined = true;
         else if (arg == "--model")
             model = value();
         else {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "quant/calibration_run.h"
 #include "test_support.h"
@@ -189,7 +190,7 @@ private slots:
         threaded.threads = 2;
         for (const CalibrationObserverOptions& options : {pipelined, backPressure, threaded}) {
             CalibrationObserver probe(graph, options);
-            QVERIFY(probe.isPipelined());
+            QCOMPARE(probe.isPipelined(), std::thread::hardware_concurrency() > 1);
             // The reference: the synchronous path with the same thread split (the split
             // changes the summation order of the sums, not the other statistics).
             CalibrationObserverOptions sameSplit = synchronous;
