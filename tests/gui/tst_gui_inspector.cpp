@@ -13,6 +13,7 @@
 #include "inspector/range_histogram_plot.h"
 #include "inspector/sensitivity_model.h"
 #include "inspector/sqnr_bar_plot.h"
+#include "inspector/layer_ranges_plot.h"
 
 #include "io/model_loader.h"
 #include "runtime/interpreter.h"
@@ -102,6 +103,7 @@ private slots:
     void openTwoModelsSelectLayer();
     void dragRangeHandleChangesSqnr();
     void sqnrBarClickSelectsLayer();
+    void rangesPlotShowsEveryLayerAndSelects();
     void calibrateAndCancel();
     void exportAndReload();
     void saveAndRestoreSession();
@@ -279,6 +281,26 @@ void TestGuiInspector::sqnrBarClickSelectsLayer()
     QVERIFY(target >= 0);
     const QPoint at = plot->pixelForLayer(target);
     QVERIFY(at.x() >= 0);
+    QTest::mouseClick(plot, Qt::LeftButton, Qt::NoModifier, at);
+    QCOMPARE(window.session().settings().selectedLayer, QString("re_lu"));
+    window.session().markClean();
+}
+
+void TestGuiInspector::rangesPlotShowsEveryLayerAndSelects()
+{
+    MainWindow window;
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    openDemoPair(window);
+    window.tabs()->setCurrentIndex(1);
+    LayerRangesPlot* plot = window.rangesPlot();
+    plot->replot();
+    // Every demo layer has a finite grid and seen range, so each gets a bar.
+    QCOMPARE(plot->layerCount(), int(window.session().result()->layers.size()));
+    const int target = window.session().result()->indexOf("re_lu");
+    QVERIFY(target >= 0);
+    const QPoint at(int(plot->xAxis->coordToPixel(double(target))), plot->height() / 2);
     QTest::mouseClick(plot, Qt::LeftButton, Qt::NoModifier, at);
     QCOMPARE(window.session().settings().selectedLayer, QString("re_lu"));
     window.session().markClean();

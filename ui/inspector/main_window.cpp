@@ -9,6 +9,7 @@
 #include "inspector/range_histogram_plot.h"
 #include "inspector/sensitivity_model.h"
 #include "inspector/sqnr_bar_plot.h"
+#include "inspector/layer_ranges_plot.h"
 
 #include "analysis/sensitivity.h"
 #include "analysis/tensor_matching.h"
@@ -272,6 +273,13 @@ void MainWindow::buildCentralWidgets()
     auto* modelLayout = new QVBoxLayout(modelTab);
     modelLayout->addWidget(modelSummary_);
     modelLayout->addWidget(sqnrPlot_, 1);
+    rangesPlot_ = new LayerRangesPlot;
+    rangesPlot_->setObjectName("rangesPlot");
+    connect(rangesPlot_, &LayerRangesPlot::layerClicked, this, [this](int index) {
+        if (const InspectionResult* r = layerModel_->result())
+            if (index >= 0 && index < int(r->layers.size())) selectLayer(QString::fromStdString(r->layers[size_t(index)].name));
+    });
+    modelLayout->addWidget(rangesPlot_, 1);
 
     tabs_ = new QTabWidget;
     tabs_->addTab(layerTab, "Layer");
@@ -812,6 +820,7 @@ void MainWindow::onResultChanged()
     layerModel_->setResult(result);
     imageModel_->setResult(result, session_.labels());
     sqnrPlot_->setResult(result.get());
+    rangesPlot_->setResult(result.get());
     layerView_->resizeColumnsToContents();
     updateModelSummary();
     selectedRow_ = -1;

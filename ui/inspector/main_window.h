@@ -38,6 +38,7 @@ class RangeHistogramPlot;
 class ChannelRangePlot;
 class ErrorScatterPlot;
 class SqnrBarPlot;
+class LayerRangesPlot;
 class SensitivityModel;
 
 class MainWindow : public QMainWindow {
@@ -93,6 +94,7 @@ public:
     // Widgets, for tests.
     RangeHistogramPlot* histogramPlot() const { return histogram_; }
     SqnrBarPlot* sqnrPlot() const { return sqnrPlot_; }
+    LayerRangesPlot* rangesPlot() const { return rangesPlot_; }
     LayerTableModel* layerModel() const { return layerModel_; }
     QSortFilterProxyModel* layerProxy() const { return layerProxy_; }
     QTableView* layerView() const { return layerView_; }
@@ -171,6 +173,7 @@ private:
     ChannelRangePlot* channelPlot_ = nullptr;
     ErrorScatterPlot* scatter_ = nullptr;
     SqnrBarPlot* sqnrPlot_ = nullptr;
+    LayerRangesPlot* rangesPlot_ = nullptr;
     QLabel* layerStats_ = nullptr;
     QLabel* modelSummary_ = nullptr;
     ImageModel* imageModel_ = nullptr;
