@@ -119,11 +119,25 @@ void CalibrationHistogram::cover(double lo, double hi)
 
 void CalibrationHistogram::addSlow(const float* values, size_t count)
 {
+    // In double, x * 2^-e is exact for every float x and grid exponent (no overflow,
+    // no underflow), so the floor is the real-arithmetic bin.
     const int64_t size = static_cast<int64_t>(counts_.size());
+    const double inverseWidth = std::ldexp(1.0, -exponent_);
     for (size_t i = 0; i < count; ++i) {
-        const int64_t j = std::clamp<int64_t>(gridIndex(values[i], exponent_) - first_, 0, size - 1);
-        ++counts_[static_cast<size_t>(j)];
+        const int64_t k = static_cast<int64_t>(std::floor(static_cast<double>(values[i]) * inverseWidth));
+        ++counts_[static_cast<size_t>(std::clamp<int64_t>(k - first_, 0, size - 1))];
     }
+}
+
+bool CalibrationHistogram::fusedGridUsable() const
+{
+    // The fused kernels scale in float. x * 2^-e is exact while 2^-e is a normal float
+    // and the product does not underflow: with e <= 0 the scale is >= 1, so a tiny
+    // negative value cannot round to -0 (whose floor, 0, would be one bin too high).
+    // Wider bins (ranges over 4096) take the double path. Grid indices must also stay
+    // well inside int32.
+    return framed_ && exponent_ >= -100 && exponent_ <= 0 && std::fabs(static_cast<double>(first_)) < kFastIndexLimit / 2 &&
+           fusedBinningAvailable();
 }
 
 void CalibrationHistogram::addFinite(const float* values, size_t count, float min, float max)
@@ -132,12 +146,30 @@ void CalibrationHistogram::addFinite(const float* values, size_t count, float mi
     cover(min, max);
     total_ += count;
     const double maxAbs = std::max(std::fabs(static_cast<double>(min)), std::fabs(static_cast<double>(max)));
-    // The fast path scales in float, which is exact while 2^-e is a normal float and
-    // the scaled values stay well inside int32.
-    if (exponent_ < -100 || exponent_ > 100 || std::ldexp(maxAbs, -exponent_) >= kFastIndexLimit) {
+    if (std::ldexp(maxAbs, -exponent_) >= kFastIndexLimit || exponent_ < -100 || exponent_ > 0) {
         addSlow(values, count);
         return;
     }
+    if (fusedGridUsable()) {
+        // The window now holds [min, max], so every chunk is accepted.
+        thread_local BinningScratch scratch;
+        const float inverseWidth = std::ldexp(1.0f, -exponent_);
+        size_t done = 0;
+        while (done < count) {
+            const size_t chunk = std::min(count - done, kMaxFusedCount);
+            const BinningResult result = binAndScan(values + done, chunk, inverseWidth, static_cast<int32_t>(first_),
+                                                    binCount(), scratch, counts_.data());
+            // Not reached: the window holds [min, max] (the kernel left counts untouched).
+            if (!result.accepted) addSlow(values + done, chunk);
+            done += chunk;
+        }
+        return;
+    }
+    addPortable(values, count, min, max);
+}
+
+void CalibrationHistogram::addPortable(const float* values, size_t count, float min, float max)
+{
     const float inverseWidth = std::ldexp(1.0f, -exponent_);
     const int32_t first = static_cast<int32_t>(first_);
     const int32_t lastWindow = static_cast<int32_t>(counts_.size()) - 1;
@@ -195,7 +227,7 @@ void CalibrationHistogram::addFinite(const float* values, size_t count, float mi
 namespace {
 
 /// Min, max, sums and the non-finite count, for the first sample of a tensor and for
-/// CPUs without the fused kernel. Eight lanes so the compiler can keep them in registers.
+/// CPUs without the fused kernel.
 ValueScan scanValues(const float* values, size_t count)
 {
     ValueScan scan;
@@ -220,60 +252,20 @@ ValueScan scanValues(const float* values, size_t count)
 ValueScan CalibrationHistogram::addScanned(const float* values, size_t count)
 {
     if (count == 0) return ValueScan{std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
-    const int64_t size = static_cast<int64_t>(counts_.size());
-    const bool gridUsable = framed_ && total_ > 0 && exponent_ >= -100 && exponent_ <= 100 &&
-                            std::fabs(static_cast<double>(first_)) < kFastIndexLimit / 2;
-    // Small tensors count straight into the histogram (merging sub-histograms would
-    // cost more than binning them); if the pass finds values outside the window, an
-    // identical pass takes the counts back.
-    constexpr size_t kDirectLimit = 32768;
-    if (gridUsable && fusedBinningAvailable() && count < kDirectLimit) {
-        const float inverseWidth = std::ldexp(1.0f, -exponent_);
-        const ValueScan scan = binAndScanInto(values, count, inverseWidth, static_cast<int32_t>(first_),
-                                              static_cast<int32_t>(size), counts_.data());
-        const bool inside = scan.nonFinite == 0 &&
-                            std::ldexp(std::max(std::fabs(static_cast<double>(scan.min)),
-                                                std::fabs(static_cast<double>(scan.max))),
-                                       -exponent_) < kFastIndexLimit &&
-                            gridIndex(scan.min, exponent_) >= first_ && gridIndex(scan.max, exponent_) < first_ + size;
-        if (inside) {
+    if (total_ > 0 && fusedGridUsable() && count <= kMaxFusedCount) {
+        // One pass bins on the current grid; if a value falls outside the window (the
+        // range grew) or is not finite, the kernel adds nothing and the two-pass path
+        // re-frames the grid.
+        thread_local BinningScratch scratch;
+        const BinningResult result = binAndScan(values, count, std::ldexp(1.0f, -exponent_),
+                                                static_cast<int32_t>(first_), binCount(), scratch, counts_.data());
+        if (result.accepted) {
             total_ += count;
-            return scan;
+            return result.scan;
         }
-        unbinInto(values, count, inverseWidth, static_cast<int32_t>(first_), static_cast<int32_t>(size), counts_.data());
-        if (scan.nonFinite) return scan;
-        addFinite(values, count, scan.min, scan.max);
-        return scan;
-    }
-    if (gridUsable && fusedBinningAvailable()) {
-        thread_local std::vector<uint32_t> scratch;
-        const size_t stride = subHistogramStride(static_cast<int32_t>(size));
-        if (scratch.size() < 4 * stride) scratch.assign(4 * stride, 0);
-        const ValueScan scan = binAndScan(values, count, std::ldexp(1.0f, -exponent_), static_cast<int32_t>(first_),
-                                          static_cast<int32_t>(size), scratch.data());
-        const bool inside = scan.nonFinite == 0 &&
-                            std::ldexp(std::max(std::fabs(static_cast<double>(scan.min)),
-                                                std::fabs(static_cast<double>(scan.max))),
-                                       -exponent_) < kFastIndexLimit &&
-                            gridIndex(scan.min, exponent_) >= first_ && gridIndex(scan.max, exponent_) < first_ + size;
-        uint32_t* sub[4];
-        for (int s = 0; s < 4; ++s) sub[s] = scratch.data() + s * stride;
-        if (inside) {
-            const int64_t lo = gridIndex(scan.min, exponent_) - first_;
-            const int64_t hi = gridIndex(scan.max, exponent_) - first_;
-            for (int64_t j = lo; j <= hi; ++j) {
-                counts_[j] += uint64_t{sub[0][j]} + sub[1][j] + sub[2][j] + sub[3][j];
-                sub[0][j] = sub[1][j] = sub[2][j] = sub[3][j] = 0;
-            }
-            total_ += count;
-            return scan;
-        }
-        // Out of the window or not finite: the sub-histograms hold clamped or bogus
-        // bins; discard them and take the two-pass path.
-        std::fill(scratch.begin(), scratch.end(), 0);
-        if (scan.nonFinite) return scan;
-        addFinite(values, count, scan.min, scan.max);
-        return scan;
+        if (result.scan.nonFinite) return result.scan;
+        addFinite(values, count, result.scan.min, result.scan.max);
+        return result.scan;
     }
     const ValueScan scan = scanValues(values, count);
     if (scan.nonFinite == 0) addFinite(values, count, scan.min, scan.max);

@@ -42,7 +42,8 @@ public:
     /// The calibration fast path: when the values all lie inside the current window,
     /// bins them and computes their scan in a single pass (histogram_kernels.h);
     /// otherwise scans first and calls addFinite(). Returns the scan; when it reports
-    /// non-finite values nothing was added and the caller must use add() instead.
+    /// non-finite values (nonFinite != 0, possibly only a flag) nothing was added and
+    /// the caller must use add() instead.
     ValueScan addScanned(const float* values, size_t count);
     /// Adds values, skipping NaN and infinities (counted by the caller if wanted).
     void add(std::span<const float> values);
@@ -93,7 +94,14 @@ private:
     /// Moves the counts to grid `exponent` with window start `first`.
     void reframe(int exponent, int64_t first);
     static int64_t gridIndex(double value, int exponent);
+    /// Exact binning in double (any grid).
     void addSlow(const float* values, size_t count);
+    /// Binning without the fused kernels (CPUs without AVX2).
+    void addPortable(const float* values, size_t count, float min, float max);
+    /// True when the fused kernels bin exactly on the current grid.
+    bool fusedGridUsable() const;
+    /// Most values one fused pass takes (its 32-bit spill counters must not overflow).
+    static constexpr size_t kMaxFusedCount = size_t{1} << 30;
 
     std::vector<uint64_t> counts_;
     int exponent_ = kMinExponent;

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -199,9 +200,23 @@ int main(int argc, char** argv)
     uint64_t values = 0;
     for (const TensorStatistics& t : statistics.tensors) values += t.count;
 
+    // Values per image by the op that produces them (graph inputs: "input").
+    std::map<std::string, uint64_t> valuesByProducer;
+    {
+        std::vector<std::string> producer(graph.value().tensors.size(), "input");
+        for (const Op& op : graph.value().ops)
+            for (int32_t out : op.outputs)
+                if (out >= 0 && static_cast<size_t>(out) < producer.size()) producer[out] = std::string(opTypeName(op.type));
+        for (const TensorStatistics& t : statistics.tensors) valuesByProducer[producer[t.tensorIndex]] += t.count;
+    }
     const double plain = median(plainMs), calibrated = median(calibrationMs);
     std::printf("Model: %s (%zu float activation tensors, %.1f M values per image)\n", model.c_str(),
                 statistics.tensors.size(), static_cast<double>(values) / images / 1e6);
+    std::printf("Observed values per image by producing op:");
+    for (const auto& [type, count] : valuesByProducer)
+        std::printf(" %s %.0fk (%.0f%%)", type.c_str(), static_cast<double>(count) / images / 1e3,
+                    100.0 * static_cast<double>(count) / static_cast<double>(values));
+    std::printf("\n");
     std::printf("%d images (%zu distinct, cycled), median of %d alternating repeats, %u hardware threads.\n", images,
                 distinct.size(), repeat, std::thread::hardware_concurrency());
     std::printf("Threads: plain inference %d interpreter thread(s); calibration %d interpreter thread(s) + %s.\n\n",

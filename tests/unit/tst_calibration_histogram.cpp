@@ -149,6 +149,106 @@ private slots:
         QCOMPARE(histogramCounts(reversed), histogramCounts(sequential));
     }
 
+    void fusedPassesMatchDirectHistogram_data()
+    {
+        QTest::addColumn<bool>("wide");
+        QTest::newRow("widest kernel (AVX-512 where present)") << true;
+        QTest::newRow("AVX2 kernel") << false;
+    }
+
+    void fusedPassesMatchDirectHistogram()
+    {
+        QFETCH(bool, wide);
+        allowWideBinning(wide);
+        const auto restore = qScopeGuard([] { allowWideBinning(true); });
+        // addScanned() is the calibration fast path (AVX-512 or AVX2 where available,
+        // the two-pass path otherwise). Every count must equal the direct histogram,
+        // through: a large pass whose one bin receives far more than 65535 values (the
+        // 16-bit sub-histograms must be folded before they overflow), exact zeros and
+        // -0.0, values exactly on bin edges, lengths that are not a multiple of the
+        // vector width, small passes (counted straight into the histogram), passes with
+        // a value outside the window (rejected, then re-framed) and non-finite values
+        // (nothing added).
+        std::mt19937 rng(5);
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        CalibrationHistogram h;
+        std::vector<float> all;
+        const auto scanned = [&](const std::vector<float>& batch) {
+            const ValueScan scan = h.addScanned(batch.data(), batch.size());
+            QCOMPARE(scan.nonFinite, size_t{0});
+            all.insert(all.end(), batch.begin(), batch.end());
+            const auto [lo, hi] = std::minmax_element(batch.begin(), batch.end());
+            QCOMPARE(scan.min, *lo);
+            QCOMPARE(scan.max, *hi);
+            double sum = 0;
+            for (float v : batch) sum += v;
+            QVERIFY(std::fabs(scan.sum - sum) <= 1e-4 * batch.size());
+            QCOMPARE(h.total(), static_cast<uint64_t>(all.size()));
+            QCOMPARE(histogramCounts(h), directCounts(all, h.exponent()));
+        };
+        std::vector<float> first(1000);
+        for (float& v : first) v = normal(rng);
+        scanned(first); // frames the grid (two-pass path)
+        const float width = static_cast<float>(h.binWidth());
+        std::vector<float> large(700001);
+        for (size_t i = 0; i < large.size(); ++i) {
+            switch (i % 7) {
+            case 0: large[i] = 0.0f; break;
+            case 1: large[i] = -0.0f; break;
+            case 2: large[i] = 0.5f; break; // one bin gets 100000 values
+            case 3: large[i] = 0.5f; break; // ... and 100000 more
+            case 4: large[i] = width * static_cast<float>(static_cast<int>(i % 200) - 100); break; // edges
+            default: large[i] = std::clamp(normal(rng), -1.5f, 1.5f);
+            }
+        }
+        scanned(large);
+        std::vector<float> small(1001);
+        for (size_t i = 0; i < small.size(); ++i) small[i] = i % 3 ? std::clamp(normal(rng), -1.5f, 1.5f) : 0.0f;
+        scanned(small);
+        // Outside the window: large and small passes are rejected and re-framed.
+        std::vector<float> wider = large;
+        wider[123457] = 40.0f;
+        scanned(wider);
+        std::vector<float> widerSmall = small;
+        widerSmall[17] = -300.0f;
+        scanned(widerSmall);
+        // Exact zeros only, a tail of 1..15 values, a large run of one value.
+        scanned(std::vector<float>(33, 0.0f));
+        for (size_t n = 1; n < 16; ++n) scanned(std::vector<float>(n, 2.5f));
+        scanned(std::vector<float>(300000, -7.0f));
+        // Non-finite: nothing is added, the flag is raised, on both paths.
+        for (size_t n : {size_t{100}, size_t{50000}}) {
+            for (float bad : {NAN, INFINITY, -INFINITY}) {
+                std::vector<float> batch(n, 1.0f);
+                batch[n / 2] = bad;
+                const uint64_t before = h.total();
+                const std::map<int64_t, uint64_t> counts = histogramCounts(h);
+                QVERIFY(h.addScanned(batch.data(), batch.size()).nonFinite != 0);
+                QCOMPARE(h.total(), before);
+                QCOMPARE(histogramCounts(h), counts);
+            }
+        }
+        // And the histogram keeps working after the rejected passes.
+        scanned(large);
+    }
+
+    void wideBinsKeepTinyNegativesInTheirBin()
+    {
+        // Bins wider than 1 (ranges over 4096): a tiny negative value belongs to bin -1;
+        // scaled in float it would underflow to -0 and land in bin 0.
+        CalibrationHistogram h;
+        const std::vector<float> values = {-1e-38f, -1e-45f, 5000.0f, 0.0f, 3.0f, -2.0f};
+        addBatch(h, values);
+        QVERIFY(h.exponent() > 0);
+        std::vector<float> again(20000, -1e-40f);
+        again[5] = 4000.0f;
+        QCOMPARE(h.addScanned(again.data(), again.size()).nonFinite, size_t{0});
+        std::vector<float> all = values;
+        all.insert(all.end(), again.begin(), again.end());
+        QCOMPARE(histogramCounts(h), directCounts(all, h.exponent()));
+        QCOMPARE(histogramCounts(h).at(-1), uint64_t{3 + 19999});
+    }
+
     void skipsNonFinite()
     {
         CalibrationHistogram h;
