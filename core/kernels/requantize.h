@@ -13,7 +13,10 @@
 //    instruction set, typically breaking ties upward", ruy/apply_multiplier.cc). Measured:
 //    tf2_mobilenet_v2 op 3 has 305 of 200704 values at a negative tie where the two differ,
 //    and the golden agrees with ties-up on all of them (likewise the ResNet-8 goldens).
-//  - Single rounding (current ruy reference code): kept for comparison; no golden shows it.
+//  - Single rounding (ruy's portable kernel, ruy/apply_multiplier.cc): one rounding of
+//    acc * multiplier / 2^(31 - shift), ties upward. TFLite's 16x8 GEMMs (int32 bias)
+//    run it in the WASM runtime, which has no ruy SIMD kernels (the XNNPACK-mode oracle;
+//    see convolution::int16GemmFlavour).
 //  - fp32 (XNNPACK qs8/qu8 microkernels): (float)acc * scale with the per-channel scale
 //    computed in float as input_scale * filter_scale / output_scale, clamped in float,
 //    rounded to nearest-even (the "magic bias" trick), plus the output zero point.
@@ -34,7 +37,7 @@ namespace rf::requant {
 enum class Flavour {
     DoubleRounding, ///< TFLite builtin kernels (MultiplyByQuantizedMultiplier).
     DoubleRoundingTiesUp, ///< SRDHM, then a rounding right shift breaking ties upward (ruy on x86).
-    SingleRounding, ///< Current ruy reference multiplier; kept for comparison, no golden shows it.
+    SingleRounding, ///< ruy's portable multiplier (16x8 GEMMs in the WASM oracle).
     Fp32,           ///< XNNPACK fp32 requantization.
 };
 

@@ -129,6 +129,11 @@ QuantizedSetup makeQuantizedSetup(const OpContext& ctx, int inputIndex, int filt
     return setup;
 }
 
+requant::Flavour int16GemmFlavour(KernelMode mode)
+{
+    return mode == KernelMode::Xnnpack ? requant::Flavour::SingleRounding : requant::Flavour::DoubleRoundingTiesUp;
+}
+
 bool xnnpackTakesNode(const OpContext& ctx, Arithmetic arithmetic, int filterInput, int biasInput)
 {
     if (ctx.mode() != KernelMode::Xnnpack) return false;
@@ -307,6 +312,7 @@ private:
     {
         if (convolution::xnnpackTakesNode(ctx, arithmetic_, kFilter, kBias)) return requant::Flavour::Fp32;
         if (shape_.groups() != 1 || wideAccumulator_) return requant::Flavour::DoubleRounding;
+        if (arithmetic_ == Arithmetic::Int16x8) return convolution::int16GemmFlavour(ctx.mode());
         return requant::Flavour::DoubleRoundingTiesUp;
     }
 

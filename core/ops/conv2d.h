@@ -104,6 +104,15 @@ template <typename Acc, typename Fn> void withRequantizer(const QuantizedSetup& 
     }
 }
 
+/// The requantization of TFLite's 16x8 GEMM path (int32 accumulators: CONV_2D and
+/// FULLY_CONNECTED with an int32 bias, FULLY_CONNECTED without one). It is ruy with an
+/// int16 right-hand side. The WASM runtime, which the XNNPACK-mode oracle is, has no ruy
+/// SIMD kernels and runs ruy's portable kernel: one rounding of acc * multiplier, ties
+/// upward (ruy::detail::MultiplyByQuantizedMultiplier), measured on one-op oracle cases
+/// (tests/data/conv_oracle). Builtin mode keeps the x86 GEMM rounding of the other
+/// quantized GEMMs (double rounding, ties upward); no x86 golden has a 16x8 GEMM.
+requant::Flavour int16GemmFlavour(KernelMode mode);
+
 /// True when the XNNPACK delegate would take a quantized or float node whose filter (and
 /// bias) are `filterConstant`: XNNPACK only handles float32/int8/uint8 with static weights.
 bool xnnpackTakesNode(const OpContext& ctx, Arithmetic arithmetic, int filterInput, int biasInput);

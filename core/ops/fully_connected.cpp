@@ -98,8 +98,10 @@ public:
                 return ctx.error("uint8 weights " + weightsLabel + " must be quantized per tensor");
             if (arithmetic_ == Arithmetic::Int16x8 && (input.quant.zeroPoint() != 0 || output.quant.zeroPoint() != 0))
                 return ctx.error("int16 input " + inputLabel + " and output must have zero point 0");
-            wideAccumulator_ = arithmetic_ == Arithmetic::Int16x8 &&
-                               !(ctx.hasInput(kBias) && ctx.inputTensor(kBias).dtype == DType::Int32);
+            // fully_connected.cc runs 16x8 on the 64-bit reference kernel only for an int64
+            // bias; with an int32 bias or none it takes the 32-bit GEMM (ruy) path.
+            wideAccumulator_ = arithmetic_ == Arithmetic::Int16x8 && ctx.hasInput(kBias) &&
+                               ctx.inputTensor(kBias).dtype == DType::Int64;
             setup_ = convolution::makeQuantizedSetup(ctx, kInput, kWeights, units, attrs.activation, chooseFlavour(ctx));
             break;
         }
@@ -137,7 +139,10 @@ public:
 private:
     /// Builtin: the GEMM path (optimized FullyConnected on ruy) rounds the final shift with
     /// ties upward; 16x8 with an int64 bias runs the reference kernel (ties away from zero).
-    /// XNNPACK's qs8 fully connected needs symmetric weights. See kernels/requantize.h.
+    /// XNNPACK's qs8 fully connected needs symmetric weights. The delegate takes no 16x8
+    /// node, so in Xnnpack mode TFLite runs its builtin kernel there; see
+    /// convolution::int16GemmFlavour for the rounding of its GEMM path. See
+    /// kernels/requantize.h.
     requant::Flavour chooseFlavour(const OpContext& ctx) const
     {
         const Tensor& weights = ctx.inputTensor(kWeights);
@@ -145,6 +150,7 @@ private:
             (arithmetic_ != Arithmetic::Int8 || weights.quant.zeroPoint() == 0))
             return requant::Flavour::Fp32;
         if (wideAccumulator_) return requant::Flavour::DoubleRounding;
+        if (arithmetic_ == Arithmetic::Int16x8) return convolution::int16GemmFlavour(ctx.mode());
         return requant::Flavour::DoubleRoundingTiesUp;
     }
 
@@ -254,7 +260,7 @@ private:
     QuantizedSetup setup_;
     activation::Range<float> activationRange_{0.0f, 0.0f};
     bool xnnpackFloat_ = false; ///< Float sums in XNNPACK's order (bias first).
-    bool wideAccumulator_ = false; ///< 64-bit accumulators (int16x8 with an int64 bias or none).
+    bool wideAccumulator_ = false; ///< 64-bit accumulators (int16x8 with an int64 bias).
     bool weightsPacked_ = false;
     std::vector<float> packedFloat_;
     std::vector<int16_t> packedInt_;
