@@ -84,6 +84,7 @@ CalibrationObserver::CalibrationObserver(const Graph& graph, CalibrationObserver
         pool_ = std::make_unique<ThreadPool>(options_.threads);
         partial_.assign(static_cast<size_t>(options_.threads), CalibrationHistogram(options_.histogramBins));
     }
+    copyAll_ = options_.pipelineCopies || graph.inputs.empty();
     if (options_.pipelined && std::thread::hardware_concurrency() > 1) {
         buffers_.resize(statistics_.tensors.size());
         // Without a thread (resource exhaustion) the observer quietly stays synchronous:
@@ -118,16 +119,18 @@ void CalibrationObserver::workerLoop()
             if (stopping_) return;
             item = queue_.front();
             queue_.pop_front();
-            values = buffers_[static_cast<size_t>(item.slot)].values.get();
+            values = item.inPlace ? item.inPlace : buffers_[static_cast<size_t>(item.slot)].values.get();
         }
         // statistics_.tensors is only touched here while tensors are in flight: the
         // producer waits in drain() before it reads or replaces the statistics.
         observe(statistics_.tensors[static_cast<size_t>(item.slot)], values, item.count);
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            queuedBytes_ -= item.count * sizeof(float);
+            if (!item.inPlace) {
+                queuedBytes_ -= item.count * sizeof(float);
+                buffers_[static_cast<size_t>(item.slot)].busy = false;
+            }
             --inFlight_;
-            buffers_[static_cast<size_t>(item.slot)].busy = false;
         }
         spaceFreed_.notify_all();
     }
@@ -167,9 +170,12 @@ CalibrationStatistics CalibrationObserver::takeStatistics()
     return taken;
 }
 
-void CalibrationObserver::onTensor(int /*opIndex*/, int32_t tensorIndex, const Tensor& /*tensor*/,
+void CalibrationObserver::onTensor(int opIndex, int32_t tensorIndex, const Tensor& /*tensor*/,
                                    const TensorValue& value)
 {
+    // A graph-input callback starts an invoke: before any op overwrites its output
+    // buffer, the statistics thread must be done reading the previous invoke's buffers.
+    if (opIndex < 0 && worker_.joinable() && !copyAll_) drain();
     if (tensorIndex < 0 || static_cast<size_t>(tensorIndex) >= slot_.size() || slot_[tensorIndex] < 0) return;
     if (value.dtype() != DType::Float32 || value.elementCount() <= 0 || !value.bytes()) return;
     const float* values = value.data<float>();
@@ -178,10 +184,20 @@ void CalibrationObserver::onTensor(int /*opIndex*/, int32_t tensorIndex, const T
         observe(statistics_.tensors[slot_[tensorIndex]], values, count);
         return;
     }
-    // The interpreter reuses the tensor's memory once onTensor() returns, so the
-    // statistics thread gets a copy. Back-pressure bounds the copies held in memory.
-    const size_t bytes = count * sizeof(float);
     const int32_t slot = slot_[tensorIndex];
+    if (opIndex >= 0 && !copyAll_) {
+        // In place: the buffer stays unchanged until the next invoke, which waits above.
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            ++inFlight_;
+            queue_.push_back(QueuedTensor{slot, count, values});
+        }
+        workReady_.notify_one();
+        return;
+    }
+    // A copy (graph inputs, or all tensors with pipelineCopies): setInput() overwrites
+    // the inputs before the next invoke starts. Back-pressure bounds the copies held.
+    const size_t bytes = count * sizeof(float);
     SlotBuffer& buffer = buffers_[static_cast<size_t>(slot)];
     {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -200,7 +216,7 @@ void CalibrationObserver::onTensor(int /*opIndex*/, int32_t tensorIndex, const T
     std::memcpy(buffer.values.get(), values, bytes);
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        queue_.push_back(QueuedTensor{slot, count});
+        queue_.push_back(QueuedTensor{slot, count, nullptr});
     }
     workReady_.notify_one();
 }

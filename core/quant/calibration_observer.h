@@ -6,13 +6,13 @@
 // bin-index pass plus a counter increment (see histogram.h); large tensors can be
 // split across threads.
 //
-// Pipelining (optional, off by default because it measured slower, see
-// docs/calibration.md "Cost"): onTensor()
-// only copies the value into a pooled buffer and queues it; a dedicated statistics
-// thread bins the queued tensors in arrival order while inference continues. The
-// queue holds at most a fixed number of bytes and one copy per tensor (back-pressure:
-// onTensor() waits for the worker when it is full), and statistics()/takeStatistics() wait until the
-// queue is drained. Since every tensor is processed in the same order with the same
+// Pipelining (optional, off by default, see docs/calibration.md "Cost"): onTensor()
+// only queues the tensor (read in place from the interpreter's buffer, or copied into
+// a per-tensor buffer); a dedicated statistics thread bins the queued tensors in
+// arrival order while inference continues. Copies are bounded to a fixed number of
+// bytes and one copy per tensor (back-pressure: onTensor() waits for the worker), the
+// next invoke waits until the previous one's tensors are processed, and
+// statistics()/takeStatistics() wait until the queue is drained. Since every tensor is processed in the same order with the same
 // code as the synchronous path, the statistics are identical, bit for bit.
 
 #include <condition_variable>
@@ -39,6 +39,15 @@ struct CalibrationObserverOptions {
     /// Off by default: on the 2-core reference VM the tensor copies cost more than the
     /// overlap saves (docs/calibration.md). Has no effect without a second hardware thread.
     bool pipelined = false;
+    /// With `pipelined`: give the statistics thread a copy of every tensor (true), or
+    /// let it read op outputs in place, in the interpreter's own buffers (false, the
+    /// default: no copy on the inference thread). In place relies on the Interpreter's
+    /// buffer contract (every tensor has its own buffer, written during invoke() only by
+    /// the op producing it): the observer waits for the statistics thread when the next
+    /// invoke starts (its graph-input callback, before any op runs), and graph inputs,
+    /// which setInput() overwrites before that, are always copied. Graphs without
+    /// inputs are always copied.
+    bool pipelineCopies = false;
     /// Most bytes of tensor copies the pipeline queue holds before onTensor() waits
     /// (a single larger tensor is still accepted when the queue is empty). Memory is
     /// also bounded by one copy per observed tensor: a tensor whose previous copy is
@@ -75,10 +84,12 @@ private:
         /// Queued or being binned; the producer waits before overwriting it.
         bool busy = false;
     };
-    /// One queued tensor: its slot and element count.
+    /// One queued tensor: its slot, element count and, when read in place, the
+    /// interpreter's buffer (nullptr: the slot's copy).
     struct QueuedTensor {
         int32_t slot = 0;
         size_t count = 0;
+        const float* inPlace = nullptr;
     };
 
     void observe(TensorStatistics& stats, const float* values, size_t count);
@@ -104,6 +115,8 @@ private:
     /// One buffer per observed tensor (statistics_.tensors order).
     std::vector<SlotBuffer> buffers_;
     size_t queuedBytes_ = 0;
+    /// Copy every tensor for the statistics thread (else op outputs are read in place).
+    bool copyAll_ = true;
     /// Tensors queued but not yet fully processed (includes the one being binned).
     size_t inFlight_ = 0;
     bool stopping_ = false;

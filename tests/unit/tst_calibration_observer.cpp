@@ -181,14 +181,16 @@ private slots:
         const Graph graph = makeGraph(n);
         CalibrationObserverOptions synchronous;
         synchronous.pipelined = false;
-        CalibrationObserverOptions pipelined;
+        CalibrationObserverOptions pipelined; // op outputs read in place
         pipelined.pipelined = true;
-        CalibrationObserverOptions backPressure = pipelined;
+        CalibrationObserverOptions copies = pipelined;
+        copies.pipelineCopies = true;
+        CalibrationObserverOptions backPressure = copies;
         // Smaller than one tensor: every onTensor() waits until the queue is empty.
         backPressure.pipelineQueueBytes = 1000;
         CalibrationObserverOptions threaded = pipelined;
         threaded.threads = 2;
-        for (const CalibrationObserverOptions& options : {pipelined, backPressure, threaded}) {
+        for (const CalibrationObserverOptions& options : {pipelined, copies, backPressure, threaded}) {
             CalibrationObserver probe(graph, options);
             QCOMPARE(probe.isPipelined(), std::thread::hardware_concurrency() > 1);
             // The reference: the synchronous path with the same thread split (the split
@@ -222,8 +224,10 @@ private slots:
         const Graph graph = makeGraph(n);
         Result<std::unique_ptr<Interpreter>> interpreter = Interpreter::create(graph);
         QVERIFY(interpreter.isOk());
+        for (bool copies : {false, true}) {
         CalibrationObserverOptions options;
         options.pipelined = true;
+        options.pipelineCopies = copies;
         {
             // statistics() waits for the queued tensors: all three samples are counted.
             CalibrationObserver observer(graph, options);
@@ -242,6 +246,7 @@ private slots:
             // Destroyed with tensors still queued (as after a cancelled run): no hang, no leak.
             CalibrationObserver observer(graph, options);
             for (size_t i = 0; i < 5; ++i) QVERIFY(interpreter.value()->invoke(&observer).isOk());
+        }
         }
     }
 
