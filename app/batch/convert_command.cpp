@@ -56,6 +56,10 @@ Input description (tflite_convert): real = (pixel - mean) / std
   --mean_values M[,M,M]       used to normalize calibration images, and for QUANTIZED_UINT8 as the
   --std_dev_values S[,S,S]    uint8 input's zero point (mean) and scale (1 / std)
   --preset NAME               mobilenet ([-1,1]), unit ([0,1]), raw (0..255), caffe, torch
+  --color auto|rgb|bgr|gray   channel order of the calibration images (auto: by channel count)
+  --resize bilinear|area      how calibration images are scaled (default bilinear, as tf.image.resize;
+                              area averages, like resizing with antialiasing)
+  --central-crop F            keep the central fraction F (0 < F <= 1) before resizing
 
 Ranges:
   --calibration_images SPEC   image file, folder, list file, .npy or IDX file (repeatable)
@@ -125,6 +129,9 @@ struct ConvertArgs {
     QuantizeOptions quantize;
     std::vector<double> mean, stddev;
     std::string preset;
+    std::optional<ColorOrder> color;
+    std::optional<ResizeMethod> resize;
+    std::optional<double> centralCrop;
     std::vector<int32_t> inputShape;
     std::vector<std::string> calibrationSpecs;
     std::optional<int64_t> calibrationLimit;
@@ -183,6 +190,18 @@ std::string parseArgs(const std::vector<std::string>& args, ConvertArgs& a, bool
             if (!values) return name + ": expected comma-separated numbers, got '" + v + "'";
             (name == "--mean_values" ? a.mean : a.stddev) = *values;
         } else if (name == "--preset") a.preset = v;
+        else if (name == "--color") {
+            a.color = colorOrderFromName(v);
+            if (!a.color) return "--color must be auto, rgb, bgr or gray, got '" + v + "'";
+        } else if (name == "--resize") {
+            a.resize = resizeMethodFromName(v);
+            if (!a.resize) return "--resize must be bilinear or area, got '" + v + "'";
+        } else if (name == "--central-crop") {
+            auto fraction = parseNumber(v);
+            if (!fraction || !(*fraction > 0.0 && *fraction <= 1.0))
+                return "--central-crop needs a fraction in (0, 1], got '" + v + "'";
+            a.centralCrop = *fraction;
+        }
         else if (name == "--input_shape") {
             auto values = parseNumbers(v);
             if (!values) return "--input_shape: expected comma-separated sizes, got '" + v + "'";
@@ -280,6 +299,9 @@ int convertMain(const std::vector<std::string>& args)
         preprocess.stdDevValues.assign(a.stddev.begin(), a.stddev.end());
         preprocess.preset.clear();
     }
+    if (a.color) preprocess.color = *a.color;
+    if (a.resize) preprocess.resize = *a.resize;
+    if (a.centralCrop) preprocess.centralCrop = *a.centralCrop;
     if (Status s = preprocess.validate(); !s.isOk()) return badInput(s.message());
     a.quantize.meanValues = a.mean;
     a.quantize.stdDevValues = a.stddev;

@@ -4,9 +4,10 @@
 //     and every output and intermediate tensor equals our core's in KernelMode::Xnnpack
 //     (integers bit for bit, floats within 1e-5 relative);
 //  2. for each pairs/st_* pair (Keras + Google's int8 model of the same weights): our
-//     min/max int8 export, calibrated on one half of the corpus images, agrees with the
-//     float model's top-1 on the other half at least as often as Google's int8 model,
-//     and its output SQNR vs float is within 1 dB of Google's or better (table printed);
+//     min/max int8 export, calibrated on one half of the corpus images and evaluated on
+//     the other half (2-fold: each half is held out once, 120 evaluations), agrees with
+//     the float model's top-1 at least as often as Google's int8 model, and its output
+//     SQNR vs float is within 1 dB of Google's or better (table printed);
 //  3. the weights and biases of that export equal Google's;
 //  4. default-ranges mode runs, warns, and its loss against calibration is measured.
 #include <QDir>
@@ -117,11 +118,13 @@ ConvertRun runConvert(const QStringList& args)
 }
 
 /// The input value of `graph` for an image file, through the corpus preprocessing.
-Result<TensorValue> imageInput(const Graph& graph, const std::string& image, const char* preset)
+Result<TensorValue> imageInput(const Graph& graph, const std::string& image, const char* preset,
+                               ResizeMethod resize = ResizeMethod::Bilinear)
 {
     RF_ASSIGN_OR_RETURN(ImageSource source, ImageSource::open(image));
     PreprocessOptions options;
     RF_RETURN_IF_ERROR(applyPreset(preset, options));
+    options.resize = resize;
     return source.loadTensor(0, graph.tensors[static_cast<size_t>(graph.inputs[0])], options);
 }
 
@@ -155,17 +158,25 @@ struct Fidelity {
     int agree = 0;
     double signal = 0, noise = 0;
     double sqnrDb() const { return noise == 0 ? 999.0 : 10.0 * std::log10(signal / noise); }
+    Fidelity& operator+=(const Fidelity& other)
+    {
+        images += other.images;
+        agree += other.agree;
+        signal += other.signal;
+        noise += other.noise;
+        return *this;
+    }
 };
 
 Result<Fidelity> measure(const Graph& floatGraph, const Graph& quantGraph, const std::vector<std::string>& images,
-                         const char* preset)
+                         const char* preset, ResizeMethod resize)
 {
     RF_ASSIGN_OR_RETURN(auto floatRun, Interpreter::create(floatGraph));
     RF_ASSIGN_OR_RETURN(auto quantRun, Interpreter::create(quantGraph));
     Fidelity f;
     for (const std::string& image : images) {
-        RF_ASSIGN_OR_RETURN(TensorValue fin, imageInput(floatGraph, image, preset));
-        RF_ASSIGN_OR_RETURN(TensorValue qin, imageInput(quantGraph, image, preset));
+        RF_ASSIGN_OR_RETURN(TensorValue fin, imageInput(floatGraph, image, preset, resize));
+        RF_ASSIGN_OR_RETURN(TensorValue qin, imageInput(quantGraph, image, preset, resize));
         RF_ASSIGN_OR_RETURN(std::vector<float> fo, runToFloat(*floatRun, fin));
         RF_ASSIGN_OR_RETURN(std::vector<float> qo, runToFloat(*quantRun, qin));
         if (fo.size() != qo.size()) return Status::error("output sizes differ");
@@ -212,7 +223,11 @@ private:
     std::string shared_;
     std::string work_;
     rf::test::OracleInstall oracle_;
-    std::string calibrationList_, heldOutList_;
+    /// The 120 corpus images in two halves (folds) and their list files; the first half
+    /// also calibrates the must-show-1 exports, the second provides their test input.
+    std::vector<std::string> folds_[2];
+    std::string foldLists_[2];
+    std::string calibrationList_;
     std::vector<std::string> heldOut_;
 
 private slots:
@@ -225,9 +240,12 @@ private slots:
         const std::vector<std::string> images = corpusImages(shared_);
         QVERIFY(images.size() >= 40);
         const size_t half = images.size() / 2;
-        calibrationList_ = writeList(work_, "calibration.txt", {images.begin(), images.begin() + static_cast<long>(half)});
-        heldOut_.assign(images.begin() + static_cast<long>(half), images.end());
-        heldOutList_ = writeList(work_, "held_out.txt", heldOut_);
+        folds_[0].assign(images.begin(), images.begin() + static_cast<long>(half));
+        folds_[1].assign(images.begin() + static_cast<long>(half), images.end());
+        foldLists_[0] = writeList(work_, "fold_a.txt", folds_[0]);
+        foldLists_[1] = writeList(work_, "fold_b.txt", folds_[1]);
+        calibrationList_ = foldLists_[0];
+        heldOut_ = folds_[1];
     }
 
     // ---- must-show 1: every mode runs in TFLite and equals our core bit for bit ------
@@ -328,43 +346,87 @@ private slots:
         QFETCH(QString, preset);
         const std::string dir = shared_ + "/corpus/pairs/" + pair.toStdString();
         const std::string presetName = preset.toStdString();
-        const std::string ours = work_ + "/" + pair.toStdString() + "_minmax.tflite";
+        const std::string keras = dir + "/keras_model.h5";
         const std::string defaults = work_ + "/" + pair.toStdString() + "_default_ranges.tflite";
-        const ConvertRun calibrated = runConvert({"--keras_model_file", QString::fromStdString(dir + "/keras_model.h5"),
-                                                  "--output_file", QString::fromStdString(ours), "--force", "--preset", preset,
-                                                  "--calibration_images", QString::fromStdString(calibrationList_)});
-        QVERIFY2(calibrated.exitCode == 0, qPrintable(calibrated.stderrText));
-        const ConvertRun defaulted = runConvert({"--keras_model_file", QString::fromStdString(dir + "/keras_model.h5"),
-                                                 "--output_file", QString::fromStdString(defaults), "--force",
-                                                 "--default_ranges_min", "-6", "--default_ranges_max", "6"});
-        QVERIFY2(defaulted.exitCode == 0, qPrintable(defaulted.stderrText));
-        QVERIFY2(defaulted.stderrText.contains("WARNING") && defaulted.stderrText.contains("experiments only"),
-                 qPrintable(defaulted.stderrText));
-
-        auto floatGraph = loadModelFile(dir + "/keras_model.h5");
+        auto floatGraph = loadModelFile(keras);
         QVERIFY2(floatGraph.isOk(), floatGraph.message().c_str());
         Graph folded = floatGraph.value();
         QVERIFY(runConverterPasses(folded).isOk());
-        auto ourGraph = readTfliteFile(ours);
-        auto defaultGraph = readTfliteFile(defaults);
         auto google = readTfliteFile(dir + "/model.tflite");
-        QVERIFY2(ourGraph.isOk() && defaultGraph.isOk() && google.isOk(), "cannot read a model");
+        QVERIFY2(google.isOk(), google.message().c_str());
 
-        // Must-show 2: fidelity on held-out images.
-        auto ourFid = measure(floatGraph.value(), ourGraph.value(), heldOut_, presetName.c_str());
-        auto googleFid = measure(floatGraph.value(), google.value(), heldOut_, presetName.c_str());
-        auto defaultFid = measure(floatGraph.value(), defaultGraph.value(), heldOut_, presetName.c_str());
-        QVERIFY2(ourFid.isOk() && googleFid.isOk() && defaultFid.isOk(),
-                 (ourFid.message() + googleFid.message() + defaultFid.message()).c_str());
-        const Fidelity& o = ourFid.value();
-        const Fidelity& g = googleFid.value();
-        const Fidelity& d = defaultFid.value();
-        qInfo("| %s | %d | ours %d/%d, SQNR %.2f dB | Google %d/%d, SQNR %.2f dB | default ranges [-6,6] %d/%d, SQNR %.2f dB |",
+        // Must-show 2: 2-fold held-out evaluation. Each half of the images calibrates an
+        // export (min/max, as the converter) that is evaluated on the other half, so all
+        // 120 images are held-out evaluations (60 would make one image 1.7 points of
+        // agreement). The photos are larger than every model input (96 to 224 px, CIFAR
+        // 32 px, EMNIST 28 px) and are downscaled with area averaging (antialiased), as
+        // the models' own datasets were: plain bilinear decimation aliases, and the
+        // resulting pixel-level peaks widen min/max ranges (VWW: deep-layer ranges 1.5-2.3x
+        // Google's); the bilinear figures are printed too, for the README.
+        Fidelity o, obilinear, g, gbilinear, d;
+        std::optional<Graph> ourFirstFold;
+        for (int fold = 0; fold < 2; ++fold) {
+            const std::string ours = work_ + "/" + pair.toStdString() + "_minmax_fold" + std::to_string(fold) + ".tflite";
+            const ConvertRun calibrated =
+                runConvert({"--keras_model_file", QString::fromStdString(keras), "--output_file", QString::fromStdString(ours),
+                            "--force", "--preset", preset, "--resize", "area", "--calibration_images",
+                            QString::fromStdString(foldLists_[fold])});
+            QVERIFY2(calibrated.exitCode == 0, qPrintable(calibrated.stderrText));
+            auto ourGraph = readTfliteFile(ours);
+            QVERIFY2(ourGraph.isOk(), ourGraph.message().c_str());
+            const std::vector<std::string>& heldOut = folds_[1 - fold];
+            auto ourFid = measure(floatGraph.value(), ourGraph.value(), heldOut, presetName.c_str(), ResizeMethod::Area);
+            QVERIFY2(ourFid.isOk(), ourFid.message().c_str());
+            o += ourFid.value();
+            if (fold == 0) ourFirstFold = std::move(ourGraph.value());
+
+            const std::string bilinear = work_ + "/" + pair.toStdString() + "_bilinear_fold" + std::to_string(fold) + ".tflite";
+            const ConvertRun bilinearRun =
+                runConvert({"--keras_model_file", QString::fromStdString(keras), "--output_file",
+                            QString::fromStdString(bilinear), "--force", "--preset", preset, "--calibration_images",
+                            QString::fromStdString(foldLists_[fold])});
+            QVERIFY2(bilinearRun.exitCode == 0, qPrintable(bilinearRun.stderrText));
+            auto bilinearGraph = readTfliteFile(bilinear);
+            QVERIFY2(bilinearGraph.isOk(), bilinearGraph.message().c_str());
+            auto bilinearFid =
+                measure(floatGraph.value(), bilinearGraph.value(), heldOut, presetName.c_str(), ResizeMethod::Bilinear);
+            QVERIFY2(bilinearFid.isOk(), bilinearFid.message().c_str());
+            obilinear += bilinearFid.value();
+        }
+        for (int fold = 0; fold < 2; ++fold) {
+            auto googleFid = measure(floatGraph.value(), google.value(), folds_[fold], presetName.c_str(), ResizeMethod::Area);
+            QVERIFY2(googleFid.isOk(), googleFid.message().c_str());
+            g += googleFid.value();
+            auto googleBilinear =
+                measure(floatGraph.value(), google.value(), folds_[fold], presetName.c_str(), ResizeMethod::Bilinear);
+            QVERIFY2(googleBilinear.isOk(), googleBilinear.message().c_str());
+            gbilinear += googleBilinear.value();
+        }
+
+        // Must-show 4: default ranges run, warn, and cost accuracy against calibration.
+        const ConvertRun defaulted = runConvert({"--keras_model_file", QString::fromStdString(keras), "--output_file",
+                                                 QString::fromStdString(defaults), "--force", "--default_ranges_min", "-6",
+                                                 "--default_ranges_max", "6"});
+        QVERIFY2(defaulted.exitCode == 0, qPrintable(defaulted.stderrText));
+        QVERIFY2(defaulted.stderrText.contains("WARNING") && defaulted.stderrText.contains("experiments only"),
+                 qPrintable(defaulted.stderrText));
+        auto defaultGraph = readTfliteFile(defaults);
+        QVERIFY2(defaultGraph.isOk(), defaultGraph.message().c_str());
+        for (int fold = 0; fold < 2; ++fold) {
+            auto defaultFid =
+                measure(floatGraph.value(), defaultGraph.value(), folds_[fold], presetName.c_str(), ResizeMethod::Area);
+            QVERIFY2(defaultFid.isOk(), defaultFid.message().c_str());
+            d += defaultFid.value();
+        }
+        qInfo("| %s | %d | ours %d/%d, SQNR %.2f dB | Google %d/%d, SQNR %.2f dB | default ranges [-6,6] %d/%d, SQNR %.2f dB "
+              "| bilinear resizing: ours %d/%d, SQNR %.2f dB, Google %d/%d, SQNR %.2f dB |",
               qPrintable(pair), o.images, o.agree, o.images, o.sqnrDb(), g.agree, g.images, g.sqnrDb(), d.agree, d.images,
-              d.sqnrDb());
+              d.sqnrDb(), obilinear.agree, obilinear.images, obilinear.sqnrDb(), gbilinear.agree, gbilinear.images,
+              gbilinear.sqnrDb());
+        const Graph& ourGraphRef = *ourFirstFold;
 
         // Must-show 3: weights (int8 exact, per-channel scales within 1e-6) and biases.
-        const std::vector<AffineTensors> a = affineOps(ourGraph.value());
+        const std::vector<AffineTensors> a = affineOps(ourGraphRef);
         const std::vector<AffineTensors> b = affineOps(google.value());
         const std::vector<AffineTensors> f = affineOps(folded);
         QCOMPARE(a.size(), b.size());
@@ -406,9 +468,9 @@ private slots:
                     const float plain = (channelMax[c] + channelMax[c]) / 254.0f;
                     // Either the guard fired with their input scale, or only with ours
                     // (and their scale is the plain max|w| one).
-                    // The guarded scale is proportional to the folded bias, which differs by
-                    // up to ~2e-5 relative between our double and TF's float BatchNorm folding
-                    // when beta and mean * multiplier nearly cancel: tolerance 1e-4 here.
+                    // The guarded scale is proportional to the folded bias, which may differ
+                    // in its last float bits from TF's (rsqrt, see the bias check below):
+                    // tolerance 1e-4 here.
                     const bool theirsGuarded = std::fabs(double(theirs) / wb.quant.scales[c] - 1.0) <= 1e-4 &&
                                                (std::fabs(double(mine) / wa.quant.scales[c] - 1.0) <= 1e-5 ||
                                                 std::fabs(double(plain) / wa.quant.scales[c] - 1.0) <= 1e-6);
@@ -463,22 +525,17 @@ private slots:
               static_cast<long long>(biasMismatches), worstBias);
         QVERIFY2(worstScale <= 1e-6, "per-channel weight scales differ from Google's by more than 1e-6");
         QVERIFY2(weightMismatches == 0, "int8 weights differ from Google's");
-        // Biases: the Keras loader folds BatchNormalization's multiplier and offset in
-        // double, TensorFlow's constant folding in float32 (rsqrt, then products), so the
-        // folded float biases may differ in the last float bits; an int32 bias near 2^30
-        // (guarded channels) shows one float ulp as tens of units. Allow off-by-one
-        // values and otherwise 4 float ulps.
-        // Where beta and mean * multiplier nearly cancel, the relative difference of the
-        // folded bias grows (seen: 2.3e-5 on VWW); 1e-4 bounds it.
-        QVERIFY2(worstBias <= 1e-4, "int32 biases differ from Google's by more than float rounding of the folding");
-        // Known gaps (issue #4 report): with 60 off-domain ImageNet calibration images our
-        // export trails Google's (calibrated on the models' own datasets) by one held-out
-        // image on flowers and EMNIST, and by 1.4 dB SQNR on VWW and EMNIST. Weights match
-        // exactly (above), so the gap is in the activation ranges. Recorded as expected
-        // failures so that closing a gap shows up as XPASS.
+        // Biases: the Keras loader folds BatchNormalization like TensorFlow, in float32 and
+        // in TF's order (rsqrt(var + eps) * gamma, then beta - mean * m), but TF's rsqrt on
+        // a constant tensor is Eigen's vectorized fast path (the CPU's rsqrt estimate plus
+        // one Newton step), whose last bits depend on the machine that ran the converter;
+        // ours is the correctly rounded 1 / sqrt. So folded biases may differ in the last
+        // float bits; an int32 bias near 2^30 (guarded channels) shows one float ulp as
+        // tens of units. Measured: at most 9.4e-7 relative (VWW, guarded channels) beyond
+        // off-by-one ties; 2e-6 bounds it (it was 2.3e-5 when the fold ran in double).
+        QVERIFY2(worstBias <= 2e-6, "int32 biases differ from Google's by more than float rounding of the folding");
+        // Must-show 2's criterion, on the 2-fold held-out evaluation above.
         const bool fidelityOk = o.agree >= g.agree && o.sqnrDb() >= g.sqnrDb() - 1.0;
-        if (pair != "st_resnet_v1_8_32_cifar10")
-            QEXPECT_FAIL("", "min/max on 60 off-domain calibration images trails Google's in-domain calibration", Continue);
         QVERIFY2(fidelityOk, "our int8 export agrees less often than Google's, or its SQNR is more than 1 dB below");
     }
 };

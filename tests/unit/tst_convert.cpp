@@ -72,7 +72,8 @@ private slots:
         const Run run = convert({"--help"});
         QCOMPARE(run.exitCode, 0);
         for (const char* option : {"--keras_model_file", "--float_model", "--inference_type", "--default_ranges_min",
-                                   "--calibration_method", "--float_layers", "--ranges_out"})
+                                   "--calibration_method", "--float_layers", "--ranges_out", "--resize", "--central-crop",
+                                   "--color"})
             QVERIFY2(run.out.contains(option), option);
     }
 
@@ -164,6 +165,9 @@ private slots:
             {{"--float_model", model_, "--output_file", out}, "needs activation ranges"},
             {{"--float_model", model_, "--output_file", out, "--default_ranges_min", "-1"}, "go together"},
             {{"--float_model", model_, "--output_file", out, "--calibration_method", "magic"}, "unknown method 'magic'"},
+            {{"--float_model", model_, "--output_file", out, "--resize", "cubic"}, "--resize must be bilinear or area, got 'cubic'"},
+            {{"--float_model", model_, "--output_file", out, "--central-crop", "0"}, "--central-crop needs a fraction in (0, 1]"},
+            {{"--float_model", model_, "--output_file", out, "--color", "cmyk"}, "--color must be auto, rgb, bgr or gray"},
             {{"--float_model", QString::fromStdString(dir_) + "/missing.tflite", "--output_file", out, "--inference_type", "FLOAT"},
              "missing.tflite"},
         };

@@ -657,13 +657,17 @@ Result<std::vector<int32_t>> lowerBatchNorm(Lowerer& l, int32_t x)
     }
     RF_ASSIGN_OR_RETURN(FloatArray mean, l.weight("moving_mean", {channels}, kinds));
     RF_ASSIGN_OR_RETURN(FloatArray variance, l.weight("moving_variance", {channels}, kinds));
-    // y = x * m + a with m = gamma / sqrt(var + eps), a = beta - mean * m, computed in
-    // double (what TFLite's converter folds to, up to float rounding).
+    // y = x * m + a with m = rsqrt(var + eps) * gamma and a = beta - mean * m, in float32
+    // and in this order: that is how TensorFlow evaluates both Keras paths
+    // (tf.nn.batch_normalization and the converter's FusedBatchNormV3 decomposition) when
+    // it folds the constants, so the folded biases match Google's converter to the bit
+    // instead of drifting by ~1e-5 where beta and mean * m nearly cancel.
     std::vector<float> multiplier(static_cast<size_t>(channels)), offset(static_cast<size_t>(channels));
+    const float epsilon32 = static_cast<float>(epsilon);
     for (size_t c = 0; c < multiplier.size(); ++c) {
-        const double m = static_cast<double>(gamma[c]) / std::sqrt(static_cast<double>(variance.values[c]) + epsilon);
-        multiplier[c] = static_cast<float>(m);
-        offset[c] = static_cast<float>(static_cast<double>(beta[c]) - static_cast<double>(mean.values[c]) * m);
+        const float inverseStdDev = 1.0f / std::sqrt(variance.values[c] + epsilon32);
+        multiplier[c] = inverseStdDev * gamma[c];
+        offset[c] = beta[c] - mean.values[c] * multiplier[c];
     }
     const Shape shape = l.b.shape(x);
     const int32_t scaled = l.intermediate("mul", shape);
