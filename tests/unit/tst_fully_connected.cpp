@@ -1,6 +1,7 @@
 // FULLY_CONNECTED on small hand-built graphs: float with input flattening and
 // keep_num_dims, int8 in both kernel modes (ties that the two requantizations round
-// differently), uint8 with a weight zero point, int16x8, and the hybrid (dynamic range)
+// differently), uint8 with a weight zero point, int16x8 (which kernel path the bias type
+// selects, and its rounding per mode), and the hybrid (dynamic range)
 // kernel with symmetric and asymmetric input quantization. Expected values are worked out
 // by hand in the comments.
 #include <QtTest>
@@ -156,6 +157,37 @@ private slots:
                                                  {100, 50, -7, 3}, quant(1.0f / 32, 0), DType::Int64, {64, -64},
                                                  quant(1.0f / 16, 0));
         QCOMPARE(runGraph<int16_t>(g, std::vector<int16_t>{1000, -2000}), (std::vector<int16_t>{1, -102}));
+    }
+
+    void int16x8KernelPathByBias()
+    {
+        // Weights (1, 1) and (-1, -1), per-tensor scale 0.3 (float 0.300000012), input and
+        // output scale 1: multiplier 0.300000012 = 1288490240 * 2^-31 * 2^-1. Input
+        // (32767, 3901): accumulators +-36668 -> +-11000.4004.
+        //  - int64 bias: the reference kernel's 64-bit multiplier (rounded to 16 bits,
+        //    19661 / 2^16 = 0.3000031) gives +-11000.512 -> (11001, -11001);
+        //  - int32 bias or none: TFLite's 32-bit GEMM path. Xnnpack mode (the WASM runtime:
+        //    ruy's portable kernel, one rounding) gives (11000, -11000); Builtin mode
+        //    (x86 GEMM: SRDHM to round(22000.8) = 22001, then a shift with ties upward)
+        //    gives (11001, -11000).
+        const std::vector<int16_t> input{32767, 3901};
+        const auto graph = [](DType biasType, bool withBias) {
+            if (biasType == DType::Int64)
+                return fcGraph<int8_t, int64_t>(DType::Int16, {1, 2}, quant(1.0f, 0), DType::Int8, {2, 2}, {1, 1, -1, -1},
+                                                 quant(0.3f, 0), DType::Int64, {0, 0}, quant(1.0f, 0));
+            return fcGraph<int8_t, int32_t>(DType::Int16, {1, 2}, quant(1.0f, 0), DType::Int8, {2, 2}, {1, 1, -1, -1},
+                                             quant(0.3f, 0), DType::Int32, withBias ? std::vector<int32_t>{0, 0}
+                                                                                    : std::vector<int32_t>{},
+                                             quant(1.0f, 0));
+        };
+        for (const KernelMode mode : {KernelMode::Builtin, KernelMode::Xnnpack})
+            QCOMPARE(runGraph<int16_t>(graph(DType::Int64, true), input, mode), (std::vector<int16_t>{11001, -11001}));
+        for (const bool withBias : {true, false}) {
+            QCOMPARE(runGraph<int16_t>(graph(DType::Int32, withBias), input, KernelMode::Xnnpack),
+                     (std::vector<int16_t>{11000, -11000}));
+            QCOMPARE(runGraph<int16_t>(graph(DType::Int32, withBias), input, KernelMode::Builtin),
+                     (std::vector<int16_t>{11001, -11000}));
+        }
     }
 
     void hybridSymmetric()
