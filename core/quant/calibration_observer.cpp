@@ -80,6 +80,29 @@ CalibrationObserver::CalibrationObserver(const Graph& graph, CalibrationObserver
         stats.histogram = CalibrationHistogram(options_.histogramBins);
         statistics_.tensors.push_back(std::move(stats));
     }
+    derived_.resize(statistics_.tensors.size());
+    last_.resize(statistics_.tensors.size());
+    seenAt_.assign(statistics_.tensors.size(), 0);
+    seenCount_.assign(statistics_.tensors.size(), 0);
+    for (const Op& op : graph.ops) {
+        if ((op.type != OpType::Pad && op.type != OpType::PadV2) || op.inputs.size() < 2 || op.outputs.size() != 1)
+            continue;
+        const int32_t in = op.inputs[0], out = op.outputs[0];
+        if (in < 0 || out < 0 || static_cast<size_t>(in) >= slot_.size() || static_cast<size_t>(out) >= slot_.size() ||
+            in == out || slot_[in] < 0 || slot_[out] < 0)
+            continue;
+        float padValue = 0.0f; // PAD on float pads with +0.0
+        if (op.inputs.size() >= 3) {
+            const int32_t p = op.inputs[2];
+            if (p < 0 || static_cast<size_t>(p) >= graph.tensors.size()) continue;
+            const Tensor& pad = graph.tensors[static_cast<size_t>(p)];
+            if (!pad.isConstant || pad.dtype != DType::Float32 || pad.data.size() != sizeof(float)) continue;
+            std::memcpy(&padValue, pad.data.data(), sizeof(float));
+            if (!std::isfinite(padValue)) continue;
+        }
+        derived_[static_cast<size_t>(slot_[out])].inputSlot = slot_[in];
+        derived_[static_cast<size_t>(slot_[out])].padValue = padValue;
+    }
     if (options_.threads > 1) {
         pool_ = std::make_unique<ThreadPool>(options_.threads);
         partial_.assign(static_cast<size_t>(options_.threads), CalibrationHistogram(options_.histogramBins));
@@ -123,10 +146,13 @@ void CalibrationObserver::workerLoop()
         }
         // statistics_.tensors is only touched here while tensors are in flight: the
         // producer waits in drain() before it reads or replaces the statistics.
-        observe(statistics_.tensors[static_cast<size_t>(item.slot)], values, item.count);
+        if (item.derived)
+            observeDerived(item.slot, item.pads);
+        else
+            observe(item.slot, values, item.count);
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            if (!item.inPlace) {
+            if (!item.inPlace && !item.derived) {
                 queuedBytes_ -= item.count * sizeof(float);
                 buffers_[static_cast<size_t>(item.slot)].busy = false;
             }
@@ -157,6 +183,8 @@ bool CalibrationObserver::isObserved(const Tensor& tensor)
 CalibrationStatistics CalibrationObserver::takeStatistics()
 {
     drain();
+    // Derived histograms restart from the (fresh) inputs' histograms.
+    for (DerivedPad& derived : derived_) derived.totalPads = 0;
     CalibrationStatistics taken = std::move(statistics_);
     statistics_ = CalibrationStatistics{};
     statistics_.modelName = taken.modelName;
@@ -180,17 +208,42 @@ void CalibrationObserver::onTensor(int opIndex, int32_t tensorIndex, const Tenso
     if (value.dtype() != DType::Float32 || value.elementCount() <= 0 || !value.bytes()) return;
     const float* values = value.data<float>();
     const size_t count = static_cast<size_t>(value.elementCount());
+    const int32_t slot = slot_[tensorIndex];
+    DerivedPad& derived = derived_[static_cast<size_t>(slot)];
+    bool derive = false;
+    if (derived.inputSlot >= 0) {
+        // The relation holds when the input was observed since this tensor last was
+        // (in this invoke) and the padded tensor is not smaller.
+        const size_t in = static_cast<size_t>(derived.inputSlot);
+        derive = seenAt_[in] > derived.lastSeen && seenCount_[in] <= count;
+        if (!derive) derived.inputSlot = -1; // binned directly from now on (exact either way)
+    }
+    const uint64_t pads = derive ? count - seenCount_[static_cast<size_t>(derived.inputSlot)] : 0;
+    seenAt_[static_cast<size_t>(slot)] = ++sequence_;
+    seenCount_[static_cast<size_t>(slot)] = count;
+    derived.lastSeen = sequence_;
     if (!worker_.joinable()) {
-        observe(statistics_.tensors[slot_[tensorIndex]], values, count);
+        if (derive)
+            observeDerived(slot, pads);
+        else
+            observe(slot, values, count);
         return;
     }
-    const int32_t slot = slot_[tensorIndex];
+    if (derive) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            ++inFlight_;
+            queue_.push_back(QueuedTensor{slot, count, nullptr, true, pads});
+        }
+        workReady_.notify_one();
+        return;
+    }
     if (opIndex >= 0 && !copyAll_) {
         // In place: the buffer stays unchanged until the next invoke, which waits above.
         {
             std::lock_guard<std::mutex> lock(mutex_);
             ++inFlight_;
-            queue_.push_back(QueuedTensor{slot, count, values});
+            queue_.push_back(QueuedTensor{slot, count, values, false, 0});
         }
         workReady_.notify_one();
         return;
@@ -216,13 +269,56 @@ void CalibrationObserver::onTensor(int opIndex, int32_t tensorIndex, const Tenso
     std::memcpy(buffer.values.get(), values, bytes);
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        queue_.push_back(QueuedTensor{slot, count, nullptr});
+        queue_.push_back(QueuedTensor{slot, count, nullptr, false, 0});
     }
     workReady_.notify_one();
 }
 
-void CalibrationObserver::observe(TensorStatistics& stats, const float* values, size_t count)
+void CalibrationObserver::observeDerived(int32_t slot, uint64_t pads)
 {
+    DerivedPad& derived = derived_[static_cast<size_t>(slot)];
+    const TensorStatistics& input = statistics_.tensors[static_cast<size_t>(derived.inputSlot)];
+    TensorStatistics& stats = statistics_.tensors[static_cast<size_t>(slot)];
+    Observation observation = last_[static_cast<size_t>(derived.inputSlot)];
+    const float c = derived.padValue;
+    if (pads) {
+        observation.min = observation.finite ? std::min(observation.min, c) : c;
+        observation.max = observation.finite ? std::max(observation.max, c) : c;
+        observation.finite += pads;
+        observation.sum += static_cast<double>(pads) * c;
+        observation.sumSquares += static_cast<double>(pads) * c * c;
+    }
+    last_[static_cast<size_t>(slot)] = observation;
+    accumulate(stats, observation);
+    // The histogram: the input's (all invokes so far) plus every pad value so far. The
+    // grid (anchored at 0, finest that holds the range) is the one direct binning gives.
+    derived.totalPads += pads;
+    stats.histogram = input.histogram;
+    if (derived.totalPads) stats.histogram.addValue(c, derived.totalPads);
+}
+
+void CalibrationObserver::accumulate(TensorStatistics& stats, const Observation& observation)
+{
+    stats.nanCount += observation.nanCount;
+    stats.infCount += observation.infCount;
+    if (observation.finite == 0) return;
+    if (stats.count == 0) {
+        stats.min = observation.min;
+        stats.max = observation.max;
+    } else {
+        stats.min = std::min(stats.min, observation.min);
+        stats.max = std::max(stats.max, observation.max);
+    }
+    stats.count += observation.finite;
+    stats.sum += observation.sum;
+    stats.sumSquares += observation.sumSquares;
+    stats.sampleMin.push_back(observation.min);
+    stats.sampleMax.push_back(observation.max);
+}
+
+void CalibrationObserver::observe(int32_t slot, const float* values, size_t count)
+{
+    TensorStatistics& stats = statistics_.tensors[static_cast<size_t>(slot)];
     ScanResult total;
     // Large tensors are split across threads: each chunk is scanned and binned into
     // its own histogram, which merges exactly into the tensor's (same anchored grid).
@@ -253,22 +349,16 @@ void CalibrationObserver::observe(TensorStatistics& stats, const float* values, 
     } else {
         total = scanAndBin(values, count, stats.histogram);
     }
-    stats.nanCount += total.nanCount;
-    stats.infCount += total.infCount;
-    const size_t finite = count - total.nonFinite;
-    if (finite == 0) return;
-    if (stats.count == 0) {
-        stats.min = total.min;
-        stats.max = total.max;
-    } else {
-        stats.min = std::min(stats.min, total.min);
-        stats.max = std::max(stats.max, total.max);
-    }
-    stats.count += finite;
-    stats.sum += total.sum;
-    stats.sumSquares += total.sumSquares;
-    stats.sampleMin.push_back(total.min);
-    stats.sampleMax.push_back(total.max);
+    Observation observation;
+    observation.min = total.min;
+    observation.max = total.max;
+    observation.sum = total.sum;
+    observation.sumSquares = total.sumSquares;
+    observation.finite = count - total.nonFinite;
+    observation.nanCount = total.nanCount;
+    observation.infCount = total.infCount;
+    last_[static_cast<size_t>(slot)] = observation;
+    accumulate(stats, observation);
 }
 
 } // namespace rf

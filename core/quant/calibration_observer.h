@@ -2,9 +2,7 @@
 // The calibration observer: while the float model runs over the calibration set it
 // gathers, per float activation tensor (graph inputs and every op output; constants
 // and non-float tensors are skipped), min/max, counts, per-invoke min/max and a fine
-// histogram. Cost per value: one vectorised min/max/sum pass and one vectorised
-// bin-index pass plus a counter increment (see histogram.h); large tensors can be
-// split across threads.
+// histogram.
 //
 // Pipelining (optional, off by default, see docs/calibration.md "Cost"): onTensor()
 // only queues the tensor (read in place from the interpreter's buffer, or copied into
@@ -12,8 +10,20 @@
 // arrival order while inference continues. Copies are bounded to a fixed number of
 // bytes and one copy per tensor (back-pressure: onTensor() waits for the worker), the
 // next invoke waits until the previous one's tensors are processed, and
-// statistics()/takeStatistics() wait until the queue is drained. Since every tensor is processed in the same order with the same
-// code as the synchronous path, the statistics are identical, bit for bit.
+// statistics()/takeStatistics() wait until the queue is drained. Since every tensor is
+// processed in the same order with the same code as the synchronous path, the
+// statistics are identical, bit for bit.
+//
+// Cost per value: one fused pass (histogram_kernels.h). Large tensors can be split
+// across threads.
+//
+// Padded tensors: the output of a PAD / PADV2 with a constant pad value holds its
+// input's values plus `pads` copies of the pad value, so its statistics are derived
+// from the input's instead of binning it again (a quarter of all values in a Keras
+// MobileNetV2): count, min/max, per-invoke min/max and the histogram's counts are
+// exactly those of a direct observation (sums differ only by rounding order). Should an
+// invoke ever break that relation (the input not observed since the output was), the
+// tensor is binned directly from then on, which stays exact.
 
 #include <condition_variable>
 #include <cstddef>
@@ -90,9 +100,36 @@ private:
         int32_t slot = 0;
         size_t count = 0;
         const float* inPlace = nullptr;
+        /// Derived padded tensor: its pad count (values are not read).
+        bool derived = false;
+        uint64_t pads = 0;
     };
 
-    void observe(TensorStatistics& stats, const float* values, size_t count);
+    /// Result of one observation (one tensor, one invoke).
+    struct Observation {
+        float min = 0.0f;
+        float max = 0.0f;
+        double sum = 0.0;
+        double sumSquares = 0.0;
+        uint64_t finite = 0;
+        uint64_t nanCount = 0;
+        uint64_t infCount = 0;
+    };
+    /// A padded tensor whose statistics are derived from its input's (see above).
+    struct DerivedPad {
+        /// Slot of the pad's input, or -1 when binned directly.
+        int32_t inputSlot = -1;
+        float padValue = 0.0f;
+        /// Callback sequence number of the last observation of this tensor.
+        uint64_t lastSeen = 0;
+        /// Pad values over all invokes so far.
+        uint64_t totalPads = 0;
+    };
+
+    void observe(int32_t slot, const float* values, size_t count);
+    /// Updates padded tensor `slot` from its input's latest observation plus `pads` pad values.
+    void observeDerived(int32_t slot, uint64_t pads);
+    void accumulate(TensorStatistics& stats, const Observation& observation);
     void workerLoop();
     /// Waits until the statistics thread has processed everything queued so far.
     void drain() const;
@@ -101,6 +138,15 @@ private:
     CalibrationStatistics statistics_;
     /// tensor index -> position in statistics_.tensors, or -1.
     std::vector<int32_t> slot_;
+    /// Per slot: derivation (inputSlot -1 for tensors binned directly).
+    std::vector<DerivedPad> derived_;
+    /// Per slot: the latest observation (read by derived tensors).
+    std::vector<Observation> last_;
+    /// Per slot (inference thread): callback sequence number and element count of the
+    /// latest observation.
+    std::vector<uint64_t> seenAt_;
+    std::vector<uint64_t> seenCount_;
+    uint64_t sequence_ = 0;
     std::unique_ptr<ThreadPool> pool_;
     /// Per-thread histograms for splitting one large tensor.
     std::vector<CalibrationHistogram> partial_;

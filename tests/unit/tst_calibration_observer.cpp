@@ -5,6 +5,8 @@
 // handling, progress / cancel / provider errors, and the binary statistics file.
 #include <QtTest>
 
+#include <cstring>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -248,6 +250,136 @@ private slots:
             for (size_t i = 0; i < 5; ++i) QVERIFY(interpreter.value()->invoke(&observer).isOk());
         }
         }
+    }
+
+    void paddedTensorsAreDerivedExactly()
+    {
+        // x [1,5,4,3] -> RELU -> y -> PAD (zeros) -> p; x -> PADV2 (-1.5) -> q; p -> PAD -> pp.
+        // p, q and pp are derived from their inputs' statistics; every statistic must equal
+        // one computed directly from the padded tensors the interpreter produced, including
+        // samples with NaN and infinity and a sample whose values are all positive (so 0
+        // lies outside the input's histogram window until the pads are added).
+        Graph graph;
+        graph.sourcePath = "pad_test.tflite";
+        const int32_t x = test::addTensor(graph, "x", DType::Float32, {1, 5, 4, 3});
+        const int32_t y = test::addTensor(graph, "y", DType::Float32, {1, 5, 4, 3});
+        const int32_t paddings =
+            test::addConstant<int32_t>(graph, "paddings", DType::Int32, {4, 2}, {0, 0, 1, 2, 0, 1, 0, 0});
+        const int32_t padValue = test::addConstant<float>(graph, "pad_value", DType::Float32, {1}, {-1.5f});
+        const int32_t p = test::addTensor(graph, "p", DType::Float32, {1, 8, 5, 3});
+        const int32_t q = test::addTensor(graph, "q", DType::Float32, {1, 8, 5, 3});
+        const int32_t pp = test::addTensor(graph, "pp", DType::Float32, {1, 11, 6, 3});
+        test::addOp(graph, OpType::Relu, {x}, {y});
+        test::addOp(graph, OpType::Pad, {y, paddings}, {p});
+        test::addOp(graph, OpType::PadV2, {x, paddings, padValue}, {q});
+        test::addOp(graph, OpType::Pad, {p, paddings}, {pp});
+        graph.inputs = {x};
+        graph.outputs = {p, q, pp};
+        Result<std::unique_ptr<Interpreter>> interpreter = Interpreter::create(graph);
+        QVERIFY2(interpreter.isOk(), interpreter.message().c_str());
+        Interpreter& run = *interpreter.value();
+
+        for (bool pipelined : {false, true}) {
+            CalibrationObserverOptions options;
+            options.pipelined = pipelined;
+            CalibrationObserver observer(graph, options);
+            std::map<int32_t, std::vector<float>> seen; // all values of each tensor
+            std::map<int32_t, std::vector<float>> sampleMin, sampleMax;
+            for (size_t i = 0; i < 5; ++i) {
+                std::vector<float> values = sampleValues(i, 60);
+                if (i == 1) values[7] = NAN;
+                if (i == 2) values[11] = INFINITY;
+                if (i == 3)
+                    for (float& v : values) v = 3.0f + std::fabs(v); // all positive
+                QVERIFY(run.setInput(0, values.data(), values.size() * sizeof(float)).isOk());
+                QVERIFY(run.invoke(&observer).isOk());
+                observer.finishSample();
+                for (int32_t t : {p, q, pp}) {
+                    const TensorValue& value = run.tensorValue(t);
+                    const float* data = value.data<float>();
+                    float lo = INFINITY, hi = -INFINITY;
+                    for (int64_t k = 0; k < value.elementCount(); ++k) {
+                        seen[t].push_back(data[k]);
+                        if (std::isfinite(data[k])) {
+                            lo = std::min(lo, data[k]);
+                            hi = std::max(hi, data[k]);
+                        }
+                    }
+                    sampleMin[t].push_back(lo);
+                    sampleMax[t].push_back(hi);
+                }
+            }
+            const CalibrationStatistics& stats = observer.statistics();
+            for (int32_t t : {p, q, pp}) {
+                const TensorStatistics* s = stats.find(graph.tensors[t].name);
+                QVERIFY(s);
+                uint64_t finite = 0, nans = 0, infs = 0;
+                double sum = 0;
+                std::vector<float> finiteValues;
+                for (float v : seen[t]) {
+                    if (std::isnan(v)) {
+                        ++nans;
+                    } else if (std::isinf(v)) {
+                        ++infs;
+                    } else {
+                        ++finite;
+                        sum += v;
+                        finiteValues.push_back(v);
+                    }
+                }
+                QCOMPARE(s->count, finite);
+                QCOMPARE(s->nanCount, nans);
+                QCOMPARE(s->infCount, infs);
+                QCOMPARE(s->min, *std::min_element(finiteValues.begin(), finiteValues.end()));
+                QCOMPARE(s->max, *std::max_element(finiteValues.begin(), finiteValues.end()));
+                QCOMPARE(s->sampleMin, sampleMin[t]);
+                QCOMPARE(s->sampleMax, sampleMax[t]);
+                QVERIFY(std::fabs(s->sum - sum) < 1e-3);
+                QCOMPARE(s->histogram.total(), finite);
+                // Exponent and every count on the absolute grid, from the raw values.
+                CalibrationHistogram direct;
+                direct.add(seen[t]);
+                QCOMPARE(s->histogram.exponent(), direct.exponent());
+                QCOMPARE(histogramCounts(s->histogram), histogramCounts(direct));
+            }
+        }
+    }
+
+    void paddedTensorFallsBackToDirectBinning()
+    {
+        // If the pad's input was not observed since the padded tensor last was, the
+        // padded tensor is binned directly from then on (and stays exact).
+        Graph graph;
+        graph.sourcePath = "pad_test.tflite";
+        const int32_t x = test::addTensor(graph, "x", DType::Float32, {1, 4});
+        const int32_t paddings = test::addConstant<int32_t>(graph, "paddings", DType::Int32, {2, 2}, {0, 0, 1, 1});
+        const int32_t p = test::addTensor(graph, "p", DType::Float32, {1, 6});
+        test::addOp(graph, OpType::Pad, {x, paddings}, {p});
+        graph.inputs = {x};
+        graph.outputs = {p};
+        CalibrationObserver observer(graph);
+        TensorValue in(DType::Float32, {1, 4});
+        TensorValue out(DType::Float32, {1, 6});
+        const float inValues[] = {1.0f, 2.0f, 3.0f, 4.0f};
+        const float outValues[] = {0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 0.0f};
+        std::memcpy(in.bytes(), inValues, sizeof(inValues));
+        std::memcpy(out.bytes(), outValues, sizeof(outValues));
+        observer.onTensor(-1, x, graph.tensors[x], in);
+        observer.onTensor(0, p, graph.tensors[p], out); // derived: 4 values + 2 pads
+        // Not what PAD would produce, and the input was not observed again: binned directly.
+        const float other[] = {-5.0f, 1.0f, 2.0f, 3.0f, 4.0f, 9.0f};
+        std::memcpy(out.bytes(), other, sizeof(other));
+        observer.onTensor(0, p, graph.tensors[p], out);
+        const TensorStatistics* s = observer.statistics().find("p");
+        QVERIFY(s);
+        QCOMPARE(s->count, uint64_t{12});
+        QCOMPARE(s->min, -5.0f);
+        QCOMPARE(s->max, 9.0f);
+        std::vector<float> all(outValues, outValues + 6);
+        all.insert(all.end(), other, other + 6);
+        CalibrationHistogram direct;
+        direct.add(all);
+        QCOMPARE(histogramCounts(s->histogram), histogramCounts(direct));
     }
 
     void nanValuesAreSkippedAndCounted()
