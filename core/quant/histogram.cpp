@@ -267,7 +267,7 @@ ValueScan CalibrationHistogram::addScanned(const float* values, size_t count)
         addFinite(values, count, result.scan.min, result.scan.max);
         return result.scan;
     }
-    const ValueScan scan = scanValues(values, count);
+    const ValueScan scan = fusedBinningAvailable() ? scanOnly(values, count) : scanValues(values, count);
     if (scan.nonFinite == 0) addFinite(values, count, scan.min, scan.max);
     return scan;
 }

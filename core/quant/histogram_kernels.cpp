@@ -319,6 +319,49 @@ __attribute__((target("avx2,popcnt"))) ValueScan binAndScanAvx2(const float* val
     return scan;
 }
 
+__attribute__((target("avx2"))) ValueScan scanOnlyAvx2(const float* values, size_t count)
+{
+    ValueScan scan;
+    __m256 lo = _mm256_set1_ps(std::numeric_limits<float>::infinity());
+    __m256 hi = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+    size_t i = 0;
+    while (i + 8 <= count) {
+        __m256 sum = _mm256_setzero_ps(), squares = _mm256_setzero_ps();
+        const size_t blockEnd = i + std::min((count - i) / 8 * 8, kBlock);
+        for (; i < blockEnd; i += 8) {
+            const __m256 x = _mm256_loadu_ps(values + i);
+            lo = _mm256_min_ps(x, lo);
+            hi = _mm256_max_ps(x, hi);
+            sum = _mm256_add_ps(sum, x);
+            squares = _mm256_add_ps(squares, _mm256_mul_ps(x, x));
+        }
+        alignas(32) float lanes[8], laneSquares[8];
+        _mm256_store_ps(lanes, sum);
+        _mm256_store_ps(laneSquares, squares);
+        addLanes<8>(lanes, laneSquares, scan);
+    }
+    alignas(32) float lanesLo[8], lanesHi[8];
+    _mm256_store_ps(lanesLo, lo);
+    _mm256_store_ps(lanesHi, hi);
+    scan.min = std::numeric_limits<float>::infinity();
+    scan.max = -scan.min;
+    for (int j = 0; j < 8; ++j) {
+        scan.min = lanesLo[j] < scan.min ? lanesLo[j] : scan.min;
+        scan.max = lanesHi[j] > scan.max ? lanesHi[j] : scan.max;
+    }
+    for (; i < count; ++i) {
+        const float x = values[i];
+        scan.sum += x;
+        scan.sumSquares += static_cast<double>(x) * x;
+        if (x != x) continue;
+        scan.min = x < scan.min ? x : scan.min;
+        scan.max = x > scan.max ? x : scan.max;
+    }
+    // As in the binning kernels: NaN poisons the sum, infinities show in the extremes.
+    scan.nonFinite = (std::isnan(scan.sum) || std::isinf(scan.min) || std::isinf(scan.max)) ? 1 : 0;
+    return scan;
+}
+
 template <bool kDirect, bool kUndo>
 ValueScan runKernel(const float* values, size_t count, float inverseWidth, int32_t first, int32_t window,
                     const CountTarget& target, size_t& zeros)
@@ -349,6 +392,8 @@ bool wideBinningAvailable()
 }
 
 void allowWideBinning(bool allowed) { wideBinningAllowed.store(allowed, std::memory_order_relaxed); }
+
+ValueScan scanOnly(const float* values, size_t count) { return scanOnlyAvx2(values, count); }
 
 BinningResult binAndScan(const float* values, size_t count, float inverseWidth, int32_t first, int32_t window,
                          BinningScratch& scratch, uint64_t* counts, size_t directLimit)
@@ -404,6 +449,8 @@ bool fusedBinningAvailable() { return false; }
 bool wideBinningAvailable() { return false; }
 
 void allowWideBinning(bool) {}
+
+ValueScan scanOnly(const float*, size_t) { return {}; }
 
 BinningResult binAndScan(const float*, size_t, float, int32_t, int32_t, BinningScratch&, uint64_t*, size_t)
 {

@@ -40,6 +40,10 @@ bool wideBinningAvailable();
 /// CPUs that have both. Not meant to be switched while other threads bin.
 void allowWideBinning(bool allowed);
 
+/// The scan alone (no binning), for a tensor's first values, before a grid exists:
+/// min, max, sums and a non-finite flag. Precondition: fusedBinningAvailable().
+ValueScan scanOnly(const float* values, size_t count);
+
 /// Working memory of binAndScan(): four 16-bit sub-histograms and a 32-bit spill
 /// array, all zero between calls. Reused across calls (one per thread).
 class BinningScratch {

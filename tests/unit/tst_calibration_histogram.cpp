@@ -226,6 +226,10 @@ private slots:
                 QVERIFY(h.addScanned(batch.data(), batch.size()).nonFinite != 0);
                 QCOMPARE(h.total(), before);
                 QCOMPARE(histogramCounts(h), counts);
+                // The same as the first values of a fresh histogram (scan-only pass).
+                CalibrationHistogram fresh;
+                QVERIFY(fresh.addScanned(batch.data(), batch.size()).nonFinite != 0);
+                QVERIFY(fresh.empty());
             }
         }
         // And the histogram keeps working after the rejected passes.
