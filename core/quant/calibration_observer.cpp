@@ -110,6 +110,7 @@ CalibrationObserver::CalibrationObserver(const Graph& graph, CalibrationObserver
     copyAll_ = options_.pipelineCopies || graph.inputs.empty();
     if (options_.pipelined && std::thread::hardware_concurrency() > 1) {
         buffers_.resize(statistics_.tensors.size());
+        active_.assign(statistics_.tensors.size(), false);
         // Without a thread (resource exhaustion) the observer quietly stays synchronous:
         // the statistics are the same either way, only slower.
         try {
@@ -131,34 +132,64 @@ CalibrationObserver::~CalibrationObserver()
     worker_.join();
 }
 
+bool CalibrationObserver::runnable(const QueuedTensor& item) const
+{
+    // A derived tensor reads its input's statistics: the input's item (queued before
+    // it, so already popped) must be finished.
+    return !item.derived || !active_[static_cast<size_t>(item.inputSlot)];
+}
+
+void CalibrationObserver::runItem(std::unique_lock<std::mutex>& lock)
+{
+    const QueuedTensor item = queue_.front();
+    queue_.pop_front();
+    active_[static_cast<size_t>(item.slot)] = true;
+    const float* values = item.inPlace ? item.inPlace : buffers_[static_cast<size_t>(item.slot)].values.get();
+    lock.unlock();
+    // Each tensor's statistics are touched by one thread at a time (a tensor is queued
+    // at most once per invoke and the next invoke waits for the queue to drain), and
+    // in the same order as on the synchronous path.
+    if (item.derived)
+        observeDerived(item.slot, item.inputSlot, item.pads);
+    else
+        observe(item.slot, values, item.count);
+    lock.lock();
+    if (!item.inPlace && !item.derived) {
+        queuedBytes_ -= item.count * sizeof(float);
+        buffers_[static_cast<size_t>(item.slot)].busy = false;
+    }
+    active_[static_cast<size_t>(item.slot)] = false;
+    --inFlight_;
+    spaceFreed_.notify_all();
+    workReady_.notify_all();
+}
+
 void CalibrationObserver::workerLoop()
 {
+    std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        QueuedTensor item;
-        const float* values = nullptr;
-        {
-            std::unique_lock<std::mutex> lock(mutex_);
-            workReady_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (stopping_) return;
-            item = queue_.front();
-            queue_.pop_front();
-            values = item.inPlace ? item.inPlace : buffers_[static_cast<size_t>(item.slot)].values.get();
+        workReady_.wait(lock, [this] { return stopping_ || (!queue_.empty() && runnable(queue_.front())); });
+        if (stopping_) return;
+        runItem(lock);
+    }
+}
+
+void CalibrationObserver::helpDrain()
+{
+    // The inference thread would only wait here: it bins queued tensors itself, so a
+    // slow or descheduled statistics thread (a busy machine) costs no more than the
+    // synchronous path.
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        if (queue_.empty()) {
+            spaceFreed_.wait(lock, [this] { return inFlight_ == 0; });
+            return;
         }
-        // statistics_.tensors is only touched here while tensors are in flight: the
-        // producer waits in drain() before it reads or replaces the statistics.
-        if (item.derived)
-            observeDerived(item.slot, item.pads);
-        else
-            observe(item.slot, values, item.count);
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (!item.inPlace && !item.derived) {
-                queuedBytes_ -= item.count * sizeof(float);
-                buffers_[static_cast<size_t>(item.slot)].busy = false;
-            }
-            --inFlight_;
+        if (!runnable(queue_.front())) {
+            spaceFreed_.wait(lock, [this] { return queue_.empty() || runnable(queue_.front()); });
+            continue;
         }
-        spaceFreed_.notify_all();
+        runItem(lock);
     }
 }
 
@@ -203,7 +234,7 @@ void CalibrationObserver::onTensor(int opIndex, int32_t tensorIndex, const Tenso
 {
     // A graph-input callback starts an invoke: before any op overwrites its output
     // buffer, the statistics thread must be done reading the previous invoke's buffers.
-    if (opIndex < 0 && worker_.joinable() && !copyAll_) drain();
+    if (opIndex < 0 && worker_.joinable() && !copyAll_) helpDrain();
     if (tensorIndex < 0 || static_cast<size_t>(tensorIndex) >= slot_.size() || slot_[tensorIndex] < 0) return;
     if (value.dtype() != DType::Float32 || value.elementCount() <= 0 || !value.bytes()) return;
     const float* values = value.data<float>();
@@ -222,9 +253,11 @@ void CalibrationObserver::onTensor(int opIndex, int32_t tensorIndex, const Tenso
     seenAt_[static_cast<size_t>(slot)] = ++sequence_;
     seenCount_[static_cast<size_t>(slot)] = count;
     derived.lastSeen = sequence_;
-    if (!worker_.joinable()) {
+    // Synchronous; or, in place, a graph input: nothing is in flight after helpDrain(),
+    // and binning it here saves a copy (setInput() overwrites it before the next invoke).
+    if (!worker_.joinable() || (opIndex < 0 && !copyAll_)) {
         if (derive)
-            observeDerived(slot, pads);
+            observeDerived(slot, derived.inputSlot, pads);
         else
             observe(slot, values, count);
         return;
@@ -233,7 +266,7 @@ void CalibrationObserver::onTensor(int opIndex, int32_t tensorIndex, const Tenso
         {
             std::lock_guard<std::mutex> lock(mutex_);
             ++inFlight_;
-            queue_.push_back(QueuedTensor{slot, count, nullptr, true, pads});
+            queue_.push_back(QueuedTensor{slot, count, nullptr, true, pads, derived.inputSlot});
         }
         workReady_.notify_one();
         return;
@@ -243,7 +276,7 @@ void CalibrationObserver::onTensor(int opIndex, int32_t tensorIndex, const Tenso
         {
             std::lock_guard<std::mutex> lock(mutex_);
             ++inFlight_;
-            queue_.push_back(QueuedTensor{slot, count, values, false, 0});
+            queue_.push_back(QueuedTensor{slot, count, values, false, 0, -1});
         }
         workReady_.notify_one();
         return;
@@ -269,17 +302,19 @@ void CalibrationObserver::onTensor(int opIndex, int32_t tensorIndex, const Tenso
     std::memcpy(buffer.values.get(), values, bytes);
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        queue_.push_back(QueuedTensor{slot, count, nullptr, false, 0});
+        queue_.push_back(QueuedTensor{slot, count, nullptr, false, 0, -1});
     }
     workReady_.notify_one();
 }
 
-void CalibrationObserver::observeDerived(int32_t slot, uint64_t pads)
+void CalibrationObserver::observeDerived(int32_t slot, int32_t inputSlot, uint64_t pads)
 {
+    // Only the fields the statistics side owns (padValue is fixed, totalPads is only
+    // touched here and in takeStatistics() after draining).
     DerivedPad& derived = derived_[static_cast<size_t>(slot)];
-    const TensorStatistics& input = statistics_.tensors[static_cast<size_t>(derived.inputSlot)];
+    const TensorStatistics& input = statistics_.tensors[static_cast<size_t>(inputSlot)];
     TensorStatistics& stats = statistics_.tensors[static_cast<size_t>(slot)];
-    Observation observation = last_[static_cast<size_t>(derived.inputSlot)];
+    Observation observation = last_[static_cast<size_t>(inputSlot)];
     const float c = derived.padValue;
     if (pads) {
         observation.min = observation.finite ? std::min(observation.min, c) : c;
@@ -324,6 +359,8 @@ void CalibrationObserver::observe(int32_t slot, const float* values, size_t coun
     // its own histogram, which merges exactly into the tensor's (same anchored grid).
     constexpr size_t kParallelThreshold = size_t{1} << 18;
     if (pool_ && count >= kParallelThreshold) {
+        // One split at a time (the inference thread may bin while the statistics thread does).
+        std::lock_guard<std::mutex> splitLock(splitMutex_);
         const int threads = pool_->threadCount();
         std::vector<ScanResult> scans(static_cast<size_t>(threads));
         const size_t chunk = (count + threads - 1) / threads;

@@ -7,7 +7,8 @@
 // Pipelining (optional, off by default, see docs/calibration.md "Cost"): onTensor()
 // only queues the tensor (read in place from the interpreter's buffer, or copied into
 // a per-tensor buffer); a dedicated statistics thread bins the queued tensors in
-// arrival order while inference continues. Copies are bounded to a fixed number of
+// arrival order while inference continues. In place, when the next invoke starts, the
+// inference thread helps: it bins what is still queued instead of waiting. Copies are bounded to a fixed number of
 // bytes and one copy per tensor (back-pressure: onTensor() waits for the worker), the
 // next invoke waits until the previous one's tensors are processed, and
 // statistics()/takeStatistics() wait until the queue is drained. Since every tensor is
@@ -100,9 +101,10 @@ private:
         int32_t slot = 0;
         size_t count = 0;
         const float* inPlace = nullptr;
-        /// Derived padded tensor: its pad count (values are not read).
+        /// Derived padded tensor: its pad count and its input's slot (values are not read).
         bool derived = false;
         uint64_t pads = 0;
+        int32_t inputSlot = -1;
     };
 
     /// Result of one observation (one tensor, one invoke).
@@ -127,10 +129,16 @@ private:
     };
 
     void observe(int32_t slot, const float* values, size_t count);
-    /// Updates padded tensor `slot` from its input's latest observation plus `pads` pad values.
-    void observeDerived(int32_t slot, uint64_t pads);
+    /// Updates padded tensor `slot` from the latest observation of `inputSlot` plus `pads` pad values.
+    void observeDerived(int32_t slot, int32_t inputSlot, uint64_t pads);
     void accumulate(TensorStatistics& stats, const Observation& observation);
     void workerLoop();
+    /// True when `item` can be processed now. Caller holds mutex_.
+    bool runnable(const QueuedTensor& item) const;
+    /// Pops and processes the front item (unlocking while binning). Caller holds `lock`.
+    void runItem(std::unique_lock<std::mutex>& lock);
+    /// On the inference thread: processes queued tensors until the queue is drained.
+    void helpDrain();
     /// Waits until the statistics thread has processed everything queued so far.
     void drain() const;
 
@@ -158,6 +166,10 @@ private:
     /// Signals the producer (space freed or queue drained).
     mutable std::condition_variable spaceFreed_;
     std::deque<QueuedTensor> queue_;
+    /// Per slot: being processed (by either thread).
+    std::vector<bool> active_;
+    /// Serialises splits over pool_ (they share partial_).
+    std::mutex splitMutex_;
     /// One buffer per observed tensor (statistics_.tensors order).
     std::vector<SlotBuffer> buffers_;
     size_t queuedBytes_ = 0;
