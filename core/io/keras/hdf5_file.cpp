@@ -1,5 +1,7 @@
 #include "io/keras/hdf5_file.h"
 
+#include "io/keras/hdf5_crash_guard.h"
+
 #include <hdf5.h>
 
 #include <memory>
@@ -88,12 +90,16 @@ Result<Hdf5File> Hdf5File::open(const std::string& path)
     const htri_t isHdf5 = H5Fis_hdf5(path.c_str());
     if (isHdf5 <= 0)
         return Status::error(path + ": not a readable HDF5 file (the HDF5 signature or superblock is missing or damaged)");
-    Handle access(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
-    if (access.valid()) H5Pset_fclose_degree(access.get(), H5F_CLOSE_STRONG);
-    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.valid() ? access.get() : H5P_DEFAULT);
+    const auto openFile = [&path]() -> int64_t {
+        Handle access(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
+        if (access.valid()) H5Pset_fclose_degree(access.get(), H5F_CLOSE_STRONG);
+        return H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.valid() ? access.get() : H5P_DEFAULT);
+    };
+    RF_ASSIGN_OR_RETURN(std::optional<VariableLengthStrings> strings, readVariableLengthStringsInChild(openFile, path));
+    const hid_t file = openFile();
     if (file < 0)
         return Status::error(path + ": the HDF5 library cannot open the file (it is truncated or corrupt)");
-    return Hdf5File(path, file);
+    return Hdf5File(path, file, strings ? std::make_shared<const VariableLengthStrings>(std::move(*strings)) : nullptr);
 }
 
 Result<Hdf5File> Hdf5File::openImage(const uint8_t* data, size_t size, const std::string& sourceName)
@@ -101,21 +107,32 @@ Result<Hdf5File> Hdf5File::openImage(const uint8_t* data, size_t size, const std
     std::lock_guard lock(hdf5Mutex());
     silenceHdf5Errors();
     if (size < 8) return Status::error(sourceName + ": not a readable HDF5 file (only " + std::to_string(size) + " bytes)");
-    Handle access(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
-    if (!access.valid() || H5Pset_fapl_core(access.get(), 1 << 16, /*backing_store=*/0) < 0 ||
-        H5Pset_fclose_degree(access.get(), H5F_CLOSE_STRONG) < 0 ||
-        H5Pset_file_image(access.get(), const_cast<uint8_t*>(data), size) < 0)
-        return Status::error(sourceName + ": cannot set up HDF5 in-memory file access");
     // The core driver refuses a name that exists on disk ("file already exists"), so the
     // image is opened under a name that cannot exist; messages still use `sourceName`.
     static int imageCounter = 0;
     const std::string imageName = "/nonexistent/rangefinder-memory-image-" + std::to_string(++imageCounter) + ".h5";
-    const hid_t file = H5Fopen(imageName.c_str(), H5F_ACC_RDONLY, access.get());
+    bool setUp = true;
+    const auto openFile = [&]() -> int64_t {
+        Handle access(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
+        if (!access.valid() || H5Pset_fapl_core(access.get(), 1 << 16, /*backing_store=*/0) < 0 ||
+            H5Pset_fclose_degree(access.get(), H5F_CLOSE_STRONG) < 0 ||
+            H5Pset_file_image(access.get(), const_cast<uint8_t*>(data), size) < 0) {
+            setUp = false;
+            return -1;
+        }
+        return H5Fopen(imageName.c_str(), H5F_ACC_RDONLY, access.get());
+    };
+    RF_ASSIGN_OR_RETURN(std::optional<VariableLengthStrings> strings,
+                        readVariableLengthStringsInChild(openFile, sourceName));
+    const hid_t file = openFile();
+    if (!setUp) return Status::error(sourceName + ": cannot set up HDF5 in-memory file access");
     if (file < 0) return Status::error(sourceName + ": the HDF5 library cannot open the file (it is truncated or corrupt)");
-    return Hdf5File(sourceName, file);
+    return Hdf5File(sourceName, file,
+                    strings ? std::make_shared<const VariableLengthStrings>(std::move(*strings)) : nullptr);
 }
 
-Hdf5File::Hdf5File(Hdf5File&& other) noexcept : path_(std::move(other.path_)), fileId_(other.fileId_)
+Hdf5File::Hdf5File(Hdf5File&& other) noexcept
+    : path_(std::move(other.path_)), fileId_(other.fileId_), variableLengthStrings_(std::move(other.variableLengthStrings_))
 {
     other.fileId_ = -1;
 }
@@ -129,6 +146,7 @@ Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept
         }
         path_ = std::move(other.path_);
         fileId_ = other.fileId_;
+        variableLengthStrings_ = std::move(other.variableLengthStrings_);
         other.fileId_ = -1;
     }
     return *this;
@@ -216,20 +234,16 @@ Result<std::vector<std::string>> Hdf5File::readStrings(const std::string& object
 
     std::vector<std::string> strings;
     if (variable > 0) {
-        Handle memoryType(H5Tcopy(H5T_C_S1), &H5Tclose);
-        if (!memoryType.valid() || H5Tset_size(memoryType.get(), H5T_VARIABLE) < 0)
-            return Status::error(label + ": cannot set up a string type");
-        H5Tset_cset(memoryType.get(), H5Tget_cset(type.get()));
-        std::vector<char*> pointers(static_cast<size_t>(count), nullptr);
-        if (H5Aread(attribute.get(), memoryType.get(), pointers.data()) < 0)
+        // Converted by the child process when there is one (hdf5_crash_guard.h).
+        if (variableLengthStrings_) {
+            const std::vector<std::string>* found = variableLengthStrings_->find(path, name);
+            if (!found) return Status::error(label + " cannot be read (corrupt file?)");
+            strings = *found;
+        } else if (!convertVariableLengthStrings(attribute.get(), type.get(), space.get(), count, strings)) {
             return Status::error(label + " cannot be read (corrupt file?)");
-        int64_t total = 0;
-        for (char* pointer : pointers) {
-            std::string text = pointer ? std::string(pointer) : std::string();
-            total += static_cast<int64_t>(text.size());
-            if (total <= kMaxAttributeBytes) strings.push_back(std::move(text));
         }
-        H5Dvlen_reclaim(memoryType.get(), space.get(), H5P_DEFAULT, pointers.data());
+        int64_t total = 0;
+        for (const std::string& text : strings) total += static_cast<int64_t>(text.size());
         if (total > kMaxAttributeBytes) return Status::error(label + " is larger than " + std::to_string(kMaxAttributeBytes) + " bytes");
     } else {
         const size_t size = H5Tget_size(type.get());

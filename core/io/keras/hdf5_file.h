@@ -6,6 +6,7 @@
 // naming the file and the object path (HDF5's own error printing is switched off).
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "util/status.h"
 
 namespace rf::keras {
+
+class VariableLengthStrings;
 
 /// A floating-point dataset converted to float32, row-major.
 struct FloatArray {
@@ -62,12 +65,18 @@ public:
     static constexpr int64_t kMaxAttributeBytes = int64_t{1} << 28;
 
 private:
-    Hdf5File(std::string path, int64_t fileId) : path_(std::move(path)), fileId_(fileId) {}
+    Hdf5File(std::string path, int64_t fileId, std::shared_ptr<const VariableLengthStrings> strings)
+        : path_(std::move(path)), fileId_(fileId), variableLengthStrings_(std::move(strings))
+    {
+    }
     Result<std::vector<std::string>> readStrings(const std::string& objectPath, const std::string& name) const;
     std::string where(const std::string& objectPath) const;
 
     std::string path_;
     int64_t fileId_ = -1;
+    /// The file's variable-length string attributes, read by a child process (see
+    /// hdf5_crash_guard.h); null when no child could be started.
+    std::shared_ptr<const VariableLengthStrings> variableLengthStrings_;
 };
 
 } // namespace rf::keras
