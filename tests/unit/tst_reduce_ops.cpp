@@ -131,6 +131,34 @@ private slots:
         QCOMPARE(r.output<int16_t>(), (std::vector<int16_t>{68, -6}));
     }
 
+    void int16GlobalMeanWithoutKeepDimsByKernelMode()
+    {
+        // The configuration of the int16x8 Teachable Machine export's MEAN (7x7 pixels over
+        // axes {1, 2}, keep_dims false, scales 1.8311e-4 -> 1.3281e-4), on two channels whose
+        // sums (15796 and 692) were seen in that model. Current TFLite (EvalQuantizedMean ->
+        // reference QuantizedMeanOrSum): ratio 1.37879 gives multiplier 1480464897, shift 1;
+        // 1/49 folded in: (1480464897 << 5) / 49 = 966834218, shift -4. SRDHM:
+        // 15796 * 966834218 / 2^31 = 7111.63 -> 7112, 692 -> 311.55 -> 312; RoundingDivideByPOT
+        // by 4: 444.5 -> 445 and 19.5 -> 20. The WASM oracle's older kernel rounds the float
+        // mean once: 15796 / 49 * 1.37879 = 444.48 -> 444, 19.47 -> 19 (KernelMode::Xnnpack).
+        std::vector<int16_t> input;
+        for (int pixel = 0; pixel < 49; ++pixel) {
+            input.push_back(pixel == 0 ? 340 : 322); // 340 + 48 * 322 = 15796
+            input.push_back(pixel == 0 ? 20 : 14);   // 20 + 48 * 14 = 692
+        }
+        const auto graph = [] {
+            return meanGraph(DType::Int16, {1, 7, 7, 2}, {1, 2}, false, quant(0.0001831110566854477f, 0),
+                             quant(0.00013280558050610125f, 0));
+        };
+        const RunResult builtin = runGraph(graph(), {bytesOf(input)});
+        QVERIFY2(builtin.interpreter, builtin.error.c_str());
+        QCOMPARE(builtin.shape(), (Shape{1, 2}));
+        QCOMPARE(builtin.output<int16_t>(), (std::vector<int16_t>{445, 20}));
+        const RunResult xnnpack = runGraph(graph(), {bytesOf(input)}, KernelMode::Xnnpack);
+        QVERIFY2(xnnpack.interpreter, xnnpack.error.c_str());
+        QCOMPARE(xnnpack.output<int16_t>(), (std::vector<int16_t>{444, 19}));
+    }
+
     void int32MeanTruncates()
     {
         const RunResult r =
