@@ -49,6 +49,20 @@ struct CountTarget {
     uint64_t* counts = nullptr;
 };
 
+/// Tensors from this many values on are prefetched a block ahead: larger than the L2
+/// cache, their first values have left it by the time they are binned, and the
+/// hardware prefetcher, idle while a block is counted, does not hide the misses
+/// (measured: 2.4 M values 0.70 -> 0.39 ns/value; no gain on L2-sized tensors).
+constexpr size_t kPrefetchMinCount = size_t{384} << 10;
+
+/// Asks for the next block's cache lines (`count` values from `next`, at most a block).
+inline void prefetchBlock(const float* next, size_t count)
+{
+    const char* bytes = reinterpret_cast<const char*>(next);
+    const size_t size = std::min(count, kBlock) * sizeof(float);
+    for (size_t offset = 0; offset < size; offset += 64) _mm_prefetch(bytes + offset, _MM_HINT_T0);
+}
+
 /// Counts the `n` packed window bins of one block.
 template <bool kDirect, bool kUndo>
 inline void countBlock(const int32_t* pending, size_t n, const CountTarget& target)
@@ -149,6 +163,7 @@ binAndScanAvx512(const float* values, size_t count, float inverseWidth, int32_t 
     const __m512i lastBin = _mm512_set1_epi32(window - 1);
     const __m512 zero = _mm512_setzero_ps();
     alignas(64) int32_t pending[kBlock + 16];
+    const bool prefetch = count >= kPrefetchMinCount;
     size_t kept = 0;
     size_t blocksSinceFold = 0;
     size_t i = 0;
@@ -197,6 +212,7 @@ binAndScanAvx512(const float* values, size_t count, float inverseWidth, int32_t 
             n += static_cast<size_t>(__builtin_popcount(keep));
             i = blockEnd;
         }
+        if (prefetch && i < count) prefetchBlock(values + i, count - i);
         countBlock<kDirect, kUndo>(pending, n, target);
         kept += n;
         if (!kDirect && ++blocksSinceFold == kFoldBlocks) {
@@ -252,6 +268,7 @@ __attribute__((target("avx2,popcnt"))) ValueScan binAndScanAvx2(const float* val
     const __m256i lastBin = _mm256_set1_epi32(window - 1);
     const PackTable& pack = packTable();
     alignas(32) int32_t pending[kBlock + 8];
+    const bool prefetch = count >= kPrefetchMinCount;
     size_t kept = 0;
     size_t blocksSinceFold = 0;
     size_t i = 0;
@@ -277,6 +294,7 @@ __attribute__((target("avx2,popcnt"))) ValueScan binAndScanAvx2(const float* val
                                     t, _mm256_load_si256(reinterpret_cast<const __m256i*>(pack.lanes[keep]))));
             n += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(keep)));
         }
+        if (prefetch && i < count) prefetchBlock(values + i, count - i);
         countBlock<kDirect, kUndo>(pending, n, target);
         kept += n;
         if (!kDirect && ++blocksSinceFold == kFoldBlocks) {
