@@ -38,6 +38,11 @@ public:
     Status setInput(size_t i, const void* bytes, size_t size);
     const TensorValue& output(size_t i) const { return values_[graph_.outputs[i]]; }
     /// The value of any tensor after a run (constants hold their data).
+    /// Buffer contract (pipelined calibration reads op outputs in place, relying on it):
+    /// every tensor has its own buffer, allocated in create() and never moved or shared;
+    /// during invoke() a tensor's buffer is written only by the op producing it (graph
+    /// inputs only by setInput() / input()), so an op's output stays unchanged until
+    /// the next invoke() runs that op again.
     const TensorValue& tensorValue(int32_t tensorIndex) const { return values_[tensorIndex]; }
 
     /// Runs all ops in order. `observer` sees every input and op output; `control`
