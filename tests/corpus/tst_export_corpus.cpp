@@ -313,18 +313,6 @@ private slots:
         QVERIFY(comparison.compared > 0);
         qInfo("%s: %d tensors compared with TFLite, %d mismatched", QTest::currentDataTag(), comparison.compared,
               comparison.mismatched);
-        // Two core-kernel differences these exports exposed (reported to the core owner):
-        // in KernelMode::Xnnpack the int16x8 FULLY_CONNECTED (which XNNPACK does not take,
-        // so TFLite runs its builtin kernel) rounds one element of the Teachable Machine
-        // heads differently by 1 (KernelMode::Builtin matches the oracle there), and the
-        // hybrid (dynamic-range) DEPTHWISE_CONV_2D / CONV_2D float results differ from
-        // the oracle's in a few elements (3e-7 of the largest value on flowers; up to 1e-3
-        // on one cat/dog CONV_2D, where an input element quantizes to a neighbouring code).
-        const std::string tag = QTest::currentDataTag();
-        if (tag == "keras/tm_keras_model_tfkeras240.h5 int16x8" || tag == "pairs/tm_cat_dog_jana/model_unquant.tflite int16x8" ||
-            tag == "pairs/st_mobilenet_v1_0.25_224_flowers/keras_model.h5 dynamic_range" ||
-            tag == "pairs/tm_cat_dog_jana/model_unquant.tflite dynamic_range")
-            QEXPECT_FAIL("", "core kernel difference, see the comment above", Continue);
         QVERIFY2(comparison.mismatched == 0, qPrintable(QString::fromStdString(comparison.report())));
     }
 
