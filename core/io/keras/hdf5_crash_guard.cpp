@@ -114,6 +114,9 @@ bool writeAll(int fd, const std::string& bytes)
         ::dup2(devNull, STDERR_FILENO);
         ::dup2(devNull, STDOUT_FILENO);
     }
+    // A crash must reach the parent as the signal it is, not as whatever exit code a
+    // sanitizer's or the application's own fault handler would turn it into.
+    for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(signal, SIG_DFL);
     const hid_t file = openInChild();
     if (file < 0) ::_exit(kChildCannotOpen);
     VariableLengthStrings strings;
