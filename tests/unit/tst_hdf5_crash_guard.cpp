@@ -1,6 +1,6 @@
 // The HDF5 crash guard (core/io/keras/hdf5_crash_guard.h): libhdf5 1.10 crashes or hangs
 // converting corrupt variable-length strings, so those conversions run in a child process.
-// The two reproducers found by fuzzing (tests/fuzz/open) must end in a clear error naming
+// The two reproducers found by fuzzing (tests/fuzz/regressions) must end in a clear error naming
 // the file instead of killing or freezing the process, from a path and from memory;
 // valid files (fixed- and variable-length strings) still load.
 #include <QtTest>
@@ -18,7 +18,7 @@ class TestHdf5CrashGuard : public QObject {
 private slots:
     void heapOverflowReproducerIsAnError()
     {
-        const std::string file = std::string(RF_SOURCE_DIR) + "/tests/fuzz/open/keras_h5_vlen_string_global_heap_overflow.h5";
+        const std::string file = std::string(RF_SOURCE_DIR) + "/tests/fuzz/regressions/keras_h5_vlen_string_global_heap_overflow.h5";
         auto loaded = loadModelFile(file);
         QVERIFY(!loaded.isOk());
         QVERIFY2(loaded.message().find(file) != std::string::npos, loaded.message().c_str());
@@ -34,7 +34,7 @@ private slots:
 
     void hangReproducerTimesOut()
     {
-        const std::string file = std::string(RF_SOURCE_DIR) + "/tests/fuzz/open/keras_h5_vlen_string_global_heap_hang.h5";
+        const std::string file = std::string(RF_SOURCE_DIR) + "/tests/fuzz/regressions/keras_h5_vlen_string_global_heap_hang.h5";
         auto loaded = loadModelFile(file);
         QVERIFY(!loaded.isOk());
         QVERIFY2(loaded.message().rfind(file + ": the HDF5 library did not finish reading", 0) == 0, loaded.message().c_str());
