@@ -248,10 +248,17 @@ public:
         case Arithmetic::Int8:
         case Arithmetic::UInt8:
         case Arithmetic::Int16x8: {
-            if (arithmetic_ == Arithmetic::Int16x8)
+            if (arithmetic_ == Arithmetic::Int16x8) {
+                // TFLite's CONV_2D Prepare requires the bias input (TF_LITE_ENSURE(has_bias)) and
+                // XNNPACK never takes a 16x8 convolution, so TFLite refuses it in every runtime.
+                if (!ctx.hasInput(kBias))
+                    return ctx.error("int16 input " + inputLabel +
+                                     " needs a bias input (int32 or int64): TFLite's CONV_2D kernel refuses a "
+                                     "16x8 convolution without one");
                 RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, channels, {DType::Int32, DType::Int64}));
-            else
+            } else {
                 RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, channels, {DType::Int32}));
+            }
             RF_RETURN_IF_ERROR(convolution::checkPerTensorQuantization(ctx, kInput));
             RF_RETURN_IF_ERROR(convolution::checkPerTensorQuantization(ctx, 0, true));
             RF_RETURN_IF_ERROR(

@@ -98,9 +98,16 @@ public:
             if (!filter.isConstant) return ctx.error("hybrid filter " + filterLabel + " must be a constant");
             break;
         default: {
-            if (arithmetic_ == Arithmetic::Int16x8)
-                RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, channels, {DType::Int64, DType::Int32}));
-            else
+            if (arithmetic_ == Arithmetic::Int16x8) {
+                // TFLite's DEPTHWISE_CONV_2D Prepare: a 16x8 bias, when present, must be int64
+                // (TF_LITE_ENSURE_TYPES_EQ(bias->type, kTfLiteInt64); CONV_2D also takes int32).
+                if (ctx.hasInput(kBias) && ctx.inputTensor(kBias).dtype != DType::Int64)
+                    return ctx.error("bias " + ctx.graph().tensorLabel(ctx.op().inputs[kBias]) + " has type " +
+                                     std::string(dtypeName(ctx.inputTensor(kBias).dtype)) + "; int16 input " +
+                                     inputLabel + " needs an int64 bias (TFLite's DEPTHWISE_CONV_2D kernel "
+                                     "refuses any other)");
+                RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, channels, {DType::Int64}));
+            } else
                 RF_RETURN_IF_ERROR(convolution::checkBias(ctx, kBias, channels, {DType::Int32}));
             RF_RETURN_IF_ERROR(convolution::checkPerTensorQuantization(ctx, kInput));
             RF_RETURN_IF_ERROR(convolution::checkPerTensorQuantization(ctx, 0, true));
@@ -114,8 +121,6 @@ public:
             const auto flavour = convolution::xnnpackTakesNode(ctx, arithmetic_, kFilter, kBias)
                                      ? requant::Flavour::Fp32
                                      : requant::Flavour::DoubleRounding;
-            wideAccumulator_ = arithmetic_ == Arithmetic::Int16x8 &&
-                               !(ctx.hasInput(kBias) && ctx.inputTensor(kBias).dtype == DType::Int32);
             setup_ = convolution::makeQuantizedSetup(ctx, kInput, kFilter, channels, attrs.activation, flavour);
             break;
         }
@@ -143,9 +148,8 @@ public:
         case Arithmetic::Int8: evalQuantized<int32_t, int8_t, int8_t>(ctx); break;
         case Arithmetic::UInt8: evalQuantized<int32_t, uint8_t, uint8_t>(ctx); break;
         case Arithmetic::Int16x8:
-            // The reference kernel accumulates in the bias type.
-            if (wideAccumulator_) evalQuantized<int64_t, int16_t, int16_t>(ctx);
-            else evalQuantized<int32_t, int16_t, int16_t>(ctx);
+            // The reference kernel accumulates in the bias type, which prepare() made int64.
+            evalQuantized<int64_t, int16_t, int16_t>(ctx);
             break;
         }
     }
@@ -263,7 +267,6 @@ private:
     QuantizedSetup setup_;
     activation::Range<float> activationRange_{0.0f, 0.0f};
     bool xnnpackFloat_ = false; ///< Float sums in XNNPACK's dwconv order.
-    bool wideAccumulator_ = false; ///< 64-bit accumulators (int16x8 with an int64 bias or none).
     bool filterPacked_ = false;
     std::vector<float> packedFloat_;
     std::vector<int16_t> packedInt_;

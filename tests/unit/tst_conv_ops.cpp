@@ -481,6 +481,49 @@ private slots:
         // Valid parameters are accepted.
         QVERIFY(prepareError(build(perChannel({0.1f, 0.2f}, 0))).empty());
     }
+
+    void int16x8BiasRulesOfTflite()
+    {
+        // What TFLite's Prepare refuses for 16x8 convolutions (XNNPACK never takes them, so
+        // every TFLite runtime does; the WASM oracle says "conv.cc has_bias was not true" and
+        // "depthwise_conv.cc bias->type != kTfLiteInt64 (INT32 != INT64)"): a CONV_2D without
+        // a bias, a DEPTHWISE_CONV_2D whose bias is not int64. CONV_2D takes an int32 bias and
+        // DEPTHWISE_CONV_2D no bias at all.
+        const auto build = [](OpType type, DType biasType) {
+            Graph g;
+            const int32_t in = addTensor(g, "input16", DType::Int16, {1, 1, 1, 2}, quant(0.5f, 0));
+            const Shape filterShape = type == OpType::Conv2D ? Shape{2, 1, 1, 2} : Shape{1, 1, 1, 2};
+            const std::vector<int8_t> weights =
+                type == OpType::Conv2D ? std::vector<int8_t>{1, 2, 3, 4} : std::vector<int8_t>{1, 2};
+            const int32_t w = addConstant(g, "weights", DType::Int8, filterShape, weights, perChannel({0.1f}, 0));
+            int32_t b = kNoTensor;
+            if (biasType == DType::Int32)
+                b = addConstant(g, "bias32", DType::Int32, {2}, std::vector<int32_t>{5, -5}, quant(0.05f, 0));
+            else if (biasType == DType::Int64)
+                b = addConstant(g, "bias64", DType::Int64, {2}, std::vector<int64_t>{5, -5}, quant(0.05f, 0));
+            const int32_t out = addTensor(g, "output16", DType::Int16, {}, quant(1.0f, 0));
+            Op& op = addOp(g, type, b == kNoTensor ? std::vector<int32_t>{in, w} : std::vector<int32_t>{in, w, b}, {out});
+            op.attrs.padding = Padding::Valid;
+            op.attrs.depthMultiplier = 1;
+            g.inputs = {in};
+            g.outputs = {out};
+            return g;
+        };
+        std::string message = prepareError(build(OpType::Conv2D, DType::Unknown));
+        QVERIFY2(message.find("op #0 (CONV_2D)") != std::string::npos &&
+                     message.find("'input16'") != std::string::npos &&
+                     message.find("needs a bias input") != std::string::npos,
+                 message.c_str());
+        message = prepareError(build(OpType::DepthwiseConv2D, DType::Int32));
+        QVERIFY2(message.find("op #0 (DEPTHWISE_CONV_2D)") != std::string::npos &&
+                     message.find("bias tensor #2 'bias32' has type int32") != std::string::npos &&
+                     message.find("needs an int64 bias") != std::string::npos,
+                 message.c_str());
+        QVERIFY2(prepareError(build(OpType::Conv2D, DType::Int32)).empty(), "CONV_2D 16x8 with an int32 bias");
+        QVERIFY2(prepareError(build(OpType::Conv2D, DType::Int64)).empty(), "CONV_2D 16x8 with an int64 bias");
+        QVERIFY2(prepareError(build(OpType::DepthwiseConv2D, DType::Int64)).empty(), "DEPTHWISE_CONV_2D 16x8, int64 bias");
+        QVERIFY2(prepareError(build(OpType::DepthwiseConv2D, DType::Unknown)).empty(), "DEPTHWISE_CONV_2D 16x8, no bias");
+    }
 };
 
 QTEST_APPLESS_MAIN(TestConvOps)
