@@ -72,18 +72,23 @@ inline int32_t multiplyByQuantizedMultiplier(int32_t x, int32_t quantizedMultipl
         rightShift);
 }
 
-/// tflite::MultiplyByQuantizedMultiplier for 64-bit accumulators (int16x8 kernels).
+/// tflite::MultiplyByQuantizedMultiplier for 64-bit accumulators (int16x8 kernels), as
+/// TFLite's default (double-rounding) build computes it: one rounding of x times the
+/// multiplier reduced to 16 bits, and the 64-bit result truncated to int32 (no clamp).
+/// TFLite's contract is |x| < 2^47 and shift in [-31, 7]; outside it TFLite's product
+/// overflows. Here the product and rounding term are taken modulo 2^64 (what TFLite's
+/// compiled code yields, e.g. the WASM runtime on an int64 bias near 2^62) and the shift
+/// is held in the range a 64-bit shift allows, so no input is undefined behaviour.
 inline int32_t multiplyByQuantizedMultiplier(int64_t x, int32_t quantizedMultiplier, int shift)
 {
-    // Inputs: 48-bit accumulator, 32-bit multiplier; computes in 64 bits with one rounding.
     const int16_t reducedMultiplier =
         quantizedMultiplier < 0x7FFF0000 ? static_cast<int16_t>((quantizedMultiplier + (1 << 15)) >> 16) : 0x7FFF;
-    const int totalShift = 15 - shift;
-    const int64_t round = int64_t{1} << (totalShift - 1);
-    int64_t result = x * static_cast<int64_t>(reducedMultiplier) + round;
-    result = result >> totalShift;
-    result = std::clamp<int64_t>(result, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
-    return static_cast<int32_t>(result);
+    const int totalShift = std::clamp(15 - shift, 1, 63);
+    const uint64_t round = uint64_t{1} << (totalShift - 1);
+    const uint64_t wrapped =
+        static_cast<uint64_t>(x) * static_cast<uint64_t>(static_cast<int64_t>(reducedMultiplier)) + round;
+    // Arithmetic shift of the two's-complement value, then int64 -> int32 modulo 2^32 (C++20).
+    return static_cast<int32_t>(static_cast<int64_t>(wrapped) >> totalShift);
 }
 
 /// tflite::MultiplyByQuantizedMultiplierSmallerThanOneExp.

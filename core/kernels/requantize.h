@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/fixed_point.h"
@@ -80,6 +81,15 @@ inline ChannelParams xnnpackScales(float inputScale, std::span<const float> filt
         params.scales[c] = inputScale * filterScale / outputScale;
     }
     return params;
+}
+
+/// acc + bias in two's complement (modulo 2^32 or 2^64): TFLite's kernels add the bias
+/// with plain integer additions, which wrap on every target it runs on; this gives the
+/// same value without C++'s undefined behaviour when a model's bias is near the type's limit.
+template <typename Acc> Acc addBias(Acc acc, Acc bias)
+{
+    using Unsigned = std::make_unsigned_t<Acc>;
+    return static_cast<Acc>(static_cast<Unsigned>(acc) + static_cast<Unsigned>(bias));
 }
 
 /// MultiplyByQuantizedMultiplier with a 32-bit accumulator (double rounding).

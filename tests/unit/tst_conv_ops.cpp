@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "io/npy.h"
+#include "io/tflite_reader.h"
 #include "runtime/interpreter.h"
 #include "test_support.h"
 
@@ -480,6 +482,43 @@ private slots:
                  message.c_str());
         // Valid parameters are accepted.
         QVERIFY(prepareError(build(perChannel({0.1f, 0.2f}, 0))).empty());
+    }
+
+    void int16x8BiasOverflowIsDefinedAndMatchesTflite()
+    {
+        // The fuzz reproducer: a 16x8 CONV_2D whose channel-7 int64 bias (4683743612465317748,
+        // about 2^62) makes acc * multiplier overflow int64 (undefined behaviour before).
+        // Both kernel modes must give the real TFLite runtime's output byte for byte
+        // (tests/data/conv_bias_overflow/README.md), channel 7's wrap-around included.
+        const std::string dir = std::string(RF_SOURCE_DIR) + "/tests/data/conv_bias_overflow";
+        const std::vector<uint8_t> expected = readFileBytes(dir + "/expected.bin");
+        QCOMPARE(expected.size(), size_t{5 * 32 * 2});
+        const auto input = readNpyFile(dir + "/input_0.npy");
+        QVERIFY2(input.isOk(), input.message().c_str());
+        for (KernelMode mode : {KernelMode::Builtin, KernelMode::Xnnpack}) {
+            auto graph = readTfliteFile(std::string(RF_SOURCE_DIR) +
+                                        "/tests/fuzz/regressions/conv2d_int16x8_eval_bias_overflow.tflite");
+            QVERIFY2(graph.isOk(), graph.message().c_str());
+            const Tensor& bias = graph.value().tensors[2];
+            QCOMPARE(bias.dtype, DType::Int64);
+            int64_t channel7 = 0;
+            std::memcpy(&channel7, bias.data.data() + 7 * sizeof(int64_t), sizeof(int64_t));
+            QCOMPARE(channel7, int64_t{4683743612465317748});
+            auto created = Interpreter::create(std::move(graph).value(), InterpreterOptions{mode, 1});
+            QVERIFY2(created.isOk(), created.message().c_str());
+            Interpreter& run = *created.value();
+            QVERIFY(run.setInput(0, input.value().data.data(), input.value().data.size()).isOk());
+            QVERIFY(run.invoke().isOk());
+            const TensorValue& out = run.output(0);
+            QCOMPARE(static_cast<size_t>(out.byteSize()), expected.size());
+            std::vector<int16_t> got(expected.size() / 2), want(expected.size() / 2);
+            std::memcpy(got.data(), out.bytes(), expected.size());
+            std::memcpy(want.data(), expected.data(), expected.size());
+            QCOMPARE(got, want);
+            // Channel 7 of the five output pixels: TFLite's wrapped values, not a saturated 32767.
+            QCOMPARE((std::vector<int16_t>{got[7], got[39], got[71], got[103], got[135]}),
+                     (std::vector<int16_t>{-32768, 15747, 3727, 32767, 32767}));
+        }
     }
 
     void int16x8BiasRulesOfTflite()

@@ -62,6 +62,23 @@ private slots:
         QCOMPARE(multiplyByQuantizedMultiplier(int32_t{5}, int32_t{1} << 30, -1), 2);
         QCOMPARE(multiplyByQuantizedMultiplier(int32_t{100}, int32_t{1} << 30, 1), 100);
     }
+
+    void wideMultiplierTruncatesAndWrapsLikeTflite()
+    {
+        // Multiplier 2^30 reduces to (2^30 + 2^15) >> 16 = 2^14; shift 7 -> total shift 8.
+        // In contract: 1000 * 2^14 / 2^8 = 64000 exactly; -1001 * 64 = -64064.
+        QCOMPARE(multiplyByQuantizedMultiplier(int64_t{1000}, int32_t{1} << 30, 7), 64000);
+        QCOMPARE(multiplyByQuantizedMultiplier(int64_t{-1001}, int32_t{1} << 30, 7), -64064);
+        // A result beyond int32 is truncated modulo 2^32 (TFLite's `int32_t result = x >> s`),
+        // not clamped: (2^41 + 3 * 2^20) * 2^6 = 2^47 + 3 * 2^26 -> 3 * 2^26.
+        QCOMPARE(multiplyByQuantizedMultiplier((int64_t{1} << 41) + 3 * (int64_t{1} << 20), int32_t{1} << 30, 7),
+                 3 * (1 << 26));
+        // Out of TFLite's |x| < 2^47 contract the product wraps modulo 2^64 as TFLite's
+        // compiled code does: 2^62 * 2^14 = 2^76 = 0 (mod 2^64), plus the rounding term 2^7,
+        // >> 8 -> 0; (2^62 + 5) * 2^14 wraps to 5 * 2^14 -> (81920 + 128) >> 8 = 320.
+        QCOMPARE(multiplyByQuantizedMultiplier(int64_t{1} << 62, int32_t{1} << 30, 7), 0);
+        QCOMPARE(multiplyByQuantizedMultiplier((int64_t{1} << 62) + 5, int32_t{1} << 30, 7), 320);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestFixedPoint)

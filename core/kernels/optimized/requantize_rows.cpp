@@ -21,7 +21,7 @@ void rowsScalar(const RowRequantizer& q, const Requant& requant, const int32_t* 
 {
     for (int64_t r = 0; r < rows; ++r)
         for (int32_t c = 0; c < q.channels; ++c) {
-            const int32_t value = acc[r * accStride + c] + (bias ? bias[c] : 0);
+            const int32_t value = requant::addBias(acc[r * accStride + c], bias ? bias[c] : 0);
             out[r * outStride + c] =
                 requant::finishQuantized<Out>(requant.apply(value, c), q.outputZeroPoint, q.activationMin, q.activationMax);
         }

@@ -163,7 +163,7 @@ void conv2dQuantized(const ConvShape& s, const Input* input, int32_t inputOffset
                           [&](int64_t pixel, const Acc* acc) {
                               Output* out = output + pixel * outC;
                               for (int oc = 0; oc < outC; ++oc)
-                                  out[oc] = requant::finishQuantized<Output>(requant.apply(acc[oc] + bias[oc], oc),
+                                  out[oc] = requant::finishQuantized<Output>(requant.apply(requant::addBias(acc[oc], bias[oc]), oc),
                                                                              outputZeroPoint, activationMin,
                                                                              activationMax);
                           });

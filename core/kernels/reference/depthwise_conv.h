@@ -117,7 +117,7 @@ void depthwiseConv2dQuantized(const ConvShape& s, int depthMultiplier, const Inp
                                        Output* out = output + pixel * outC;
                                        for (int oc = 0; oc < outC; ++oc)
                                            out[oc] = requant::finishQuantized<Output>(
-                                               requant.apply(acc[oc] + bias[oc], oc), outputZeroPoint, activationMin,
+                                               requant.apply(requant::addBias(acc[oc], bias[oc]), oc), outputZeroPoint, activationMin,
                                                activationMax);
                                    });
 }

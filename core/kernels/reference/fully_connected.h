@@ -93,7 +93,7 @@ void fullyConnectedQuantized(const FullyConnectedShape& s, const Input* input, i
         fullyConnectedAccumulate<Acc>(s, input + b * s.depth, inputOffset, weights, acc.data());
         Output* out = output + b * s.units;
         for (int o = 0; o < s.units; ++o)
-            out[o] = requant::finishQuantized<Output>(requant.apply(acc[o] + bias[o], o), outputZeroPoint,
+            out[o] = requant::finishQuantized<Output>(requant.apply(requant::addBias(acc[o], bias[o]), o), outputZeroPoint,
                                                       activationMin, activationMax);
     }
 }

@@ -104,7 +104,7 @@ void transposeConvQuantized(const TransposeConvShape& s, const Input* input, int
         Output* out = output + b * image;
         for (size_t i = 0; i < image; ++i) {
             const int oc = static_cast<int>(i % s.outputChannels);
-            out[i] = requant::finishQuantized<Output>(requant.apply(acc[i] + bias[oc], oc), outputZeroPoint,
+            out[i] = requant::finishQuantized<Output>(requant.apply(requant::addBias(acc[i], bias[oc]), oc), outputZeroPoint,
                                                       activationMin, activationMax);
         }
     }
