@@ -8,10 +8,14 @@
 // policy takes on the collected statistics. See docs/benchmarks.md.
 //
 // Threads: plain inference uses --threads interpreter threads (default 1). The
-// calibration run uses the same interpreter threads plus, when pipelined (the observer's
-// default, or --pipelined / --sync), one statistics
-// thread that bins the tensor copies while inference continues. The synchronous
-// calibration (everything on the inference thread) is reported as well.
+// synchronous calibration (the observer's default) bins on the inference thread, so it
+// uses exactly the same threads. With --pipelined the observer adds one statistics
+// thread that bins op outputs in place while inference continues (the inference thread
+// bins whatever is still queued when the next image starts); the synchronous
+// calibration is then reported as well.
+//
+// --dequantized-twin calibrates the float twin of a quantized model (a standard-width
+// MobileNetV2 1.0 224 from corpus/tflite), besides the thin default model.
 
 #include <QDir>
 #include <algorithm>
