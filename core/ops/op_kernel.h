@@ -68,7 +68,17 @@ public:
     /// Validates inputs (types, shapes, quantization, constant operands) and sets every
     /// output shape; returns a message naming the op and tensor on any problem.
     virtual Status prepare(OpContext& ctx) = 0;
-    /// Computes the outputs. Must not fail: everything was checked in prepare().
+    /// Checks run-time input values that prepare() could not see (a shape operand
+    /// computed by another op or fed as a graph input); invoke() calls it right before
+    /// eval() and stops with its error. Ops whose operands are all checked in prepare()
+    /// keep the default, which accepts everything.
+    virtual Status checkRuntimeInputs(const OpContext& ctx) const
+    {
+        (void)ctx;
+        return Status::ok();
+    }
+    /// Computes the outputs. Must not fail: everything was checked in prepare() (and,
+    /// for run-time operands, in checkRuntimeInputs()).
     virtual void eval(OpContext& ctx) = 0;
 };
 

@@ -34,8 +34,9 @@ public:
             return ctx.error("output shape " + shapeLabel + " must hold 4 values, has " +
                              std::to_string(outputShapeTensor.elementCount()));
         // A constant output_shape is read now. A computed one (a graph input, as in the
-        // seanet models) is only known at eval time, so the model's declared output shape
-        // is used and eval checks that the runtime values agree with it.
+        // seanet models) is only known at run time: TFLite then resizes the output on
+        // every invoke, but our buffers are allocated once, so the model's declared output
+        // shape is prepared for and checkRuntimeInputs() refuses any other run-time value.
         const Shape& declared = output.shape;
         if (outputShapeTensor.isConstant) {
             const int32_t* values = ctx.input(kOutputShape).data<int32_t>();
@@ -126,18 +127,22 @@ public:
         return ctx.setOutputShape(0, {s.batches, s.outputHeight, s.outputWidth, s.outputChannels});
     }
 
+    Status checkRuntimeInputs(const OpContext& ctx) const override
+    {
+        if (outputShapeIsConstant_) return Status::ok();
+        const int32_t* values = ctx.input(kOutputShape).data<int32_t>();
+        if (std::equal(requestedShape_.begin(), requestedShape_.end(), values)) return Status::ok();
+        std::string given = "[";
+        for (int i = 0; i < 4; ++i) given += (i ? ", " : "") + std::to_string(values[i]);
+        given += "]";
+        return ctx.error("output shape " + ctx.graph().tensorLabel(ctx.op().inputs[kOutputShape]) + " holds " + given +
+                         " at run time, but the op was prepared for the output's declared shape " +
+                         shapeToString(requestedShape_) +
+                         "; a TRANSPOSE_CONV output shape that changes at run time is not supported");
+    }
+
     void eval(OpContext& ctx) override
     {
-        if (!outputShapeIsConstant_) {
-            // The run-time output_shape must be the one prepare() used; any other value
-            // leaves the output zero-filled rather than writing a wrongly shaped result.
-            const int32_t* values = ctx.input(kOutputShape).data<int32_t>();
-            if (!std::equal(requestedShape_.begin(), requestedShape_.end(), values)) {
-                TensorValue& out = ctx.output(0);
-                std::fill_n(out.bytes(), out.byteSize(), std::byte{0});
-                return;
-            }
-        }
         if (!weightsPacked_) packWeights(ctx);
         switch (arithmetic_) {
         case Arithmetic::Float: evalFloat(ctx); break;

@@ -69,6 +69,7 @@ Status Interpreter::invoke(TensorObserver* observer, const RunControl* control)
         if (control && control->cancel && control->cancel->load(std::memory_order_relaxed))
             return Status::error(graph_.sourcePath + ": cancelled before " + graph_.opLabel(o));
         OpContext ctx(graph_, o, values_, options_.mode, *pool_);
+        RF_RETURN_IF_ERROR(kernels_[o]->checkRuntimeInputs(ctx));
         kernels_[o]->eval(ctx);
         if (observer)
             for (int32_t output : graph_.ops[o].outputs)

@@ -359,6 +359,50 @@ private slots:
         QCOMPARE(runGraph<float>(build(1, 3), input), (std::vector<float>{1, 3, 2, 4, 10, 6, 3, 7, 4}));
     }
 
+    void transposeConvRunTimeOutputShapeIsChecked()
+    {
+        // output_shape fed as a graph input (as in the seanet models): prepared from the
+        // output's declared shape [1, 3, 3, 1]; that value at run time computes (the
+        // overlapping sums of transposeConvFloat), any other one makes invoke() fail
+        // naming the op and tensor instead of silently writing zeros.
+        Graph g;
+        const int32_t in = addTensor(g, "input", DType::Float32, {1, 2, 2, 1});
+        const int32_t shape = addTensor(g, "runtime_output_shape", DType::Int32, {4});
+        const int32_t w = addConstant(g, "weights", DType::Float32, {1, 2, 2, 1}, std::vector<float>(4, 1.0f));
+        const int32_t out = addTensor(g, "output", DType::Float32, {1, 3, 3, 1});
+        Op& op = addOp(g, OpType::TransposeConv, {shape, w, in}, {out});
+        op.attrs.padding = Padding::Valid;
+        op.attrs.strideH = op.attrs.strideW = 1;
+        g.inputs = {in, shape};
+        g.outputs = {out};
+        auto created = Interpreter::create(std::move(g));
+        QVERIFY2(created.isOk(), created.message().c_str());
+        Interpreter& run = *created.value();
+        const std::vector<float> input{1, 2, 3, 4};
+        QVERIFY(run.setInput(0, input.data(), input.size() * sizeof(float)).isOk());
+        std::vector<int32_t> declared{1, 3, 3, 1};
+        QVERIFY(run.setInput(1, declared.data(), declared.size() * sizeof(int32_t)).isOk());
+        Status status = run.invoke();
+        QVERIFY2(status.isOk(), status.message().c_str());
+        const auto values = run.output(0).span<float>();
+        QCOMPARE(std::vector<float>(values.begin(), values.end()), (std::vector<float>{1, 3, 2, 4, 10, 6, 3, 7, 4}));
+
+        std::vector<int32_t> other{1, 4, 4, 1};
+        QVERIFY(run.setInput(1, other.data(), other.size() * sizeof(int32_t)).isOk());
+        status = run.invoke();
+        QVERIFY(!status.isOk());
+        const std::string message = status.message();
+        QVERIFY2(message.find("op #0 (TRANSPOSE_CONV)") != std::string::npos &&
+                     message.find("tensor #1 'runtime_output_shape' holds [1, 4, 4, 1] at run time") !=
+                         std::string::npos &&
+                     message.find("declared shape [1, 3, 3, 1]") != std::string::npos &&
+                     message.find("not supported") != std::string::npos,
+                 message.c_str());
+        // The declared value works again afterwards.
+        QVERIFY(run.setInput(1, declared.data(), declared.size() * sizeof(int32_t)).isOk());
+        QVERIFY(run.invoke().isOk());
+    }
+
     void transposeConvInt16WithBias()
     {
         // Same overlapping case in 16x8 with scales 1 except the output (scale 0.5): values
