@@ -7,7 +7,8 @@
 //  - the 16x8 rounding: the 32-bit GEMM path (int32 bias, or a FULLY_CONNECTED without
 //    bias) rounds once with ties upward in the WASM runtime (ruy's portable kernel), the
 //    int64-bias reference kernels use TFLite's 64-bit multiplier; multiplier 1/4 makes
-//    every odd accumulator a tie;
+//    every odd accumulator a tie; a 16x8 DEPTHWISE_CONV_2D without a bias (accepted,
+//    64-bit accumulator) — TFLite refuses one with an int32 bias;
 //  - the hybrid (dynamic-range) kernels: per-batch input quantization (symmetric, or
 //    asymmetric with the zero point through padding) and the float scaling order, which
 //    differs between DEPTHWISE_CONV_2D ((acc * input_scale) * channel_scale) and
@@ -103,7 +104,7 @@ private slots:
         QTest::addColumn<QString>("kernel");
         QTest::addColumn<QString>("modes");
         const auto cases = readCases();
-        QVERIFY2(cases.size() >= 13, "tests/data/conv_oracle/cases.txt is missing or incomplete");
+        QVERIFY2(cases.size() >= 14, "tests/data/conv_oracle/cases.txt is missing or incomplete");
         for (const auto& c : cases)
             QTest::newRow(c.name.c_str()) << QString::fromStdString(c.name) << QString::fromStdString(c.kernel)
                                           << QString::fromStdString(c.modes);

@@ -41,6 +41,9 @@ record fc_s16_b64 FULLY_CONNECTED both "{\"input\":$(s16 [64,64] 0.013 3000),\"w
 record conv_s16_b32_tie CONV_2D xnnpack "{\"input\":$(s16 [1,6,6,8] 1.0 10),\"weights\":$(w8 [16,3,3,8] [0.25]),\"bias\":$(b int32 3000),\"output\":$(o16 [1,6,6,16] 1.0),\"options\":{\"version\":4}}"
 record conv_s16_b64 CONV_2D both "{\"input\":$(s16 [1,8,8,16] 0.013 3000),\"weights\":$(w8 [16,3,3,16] $PC16),\"bias\":$(b int64 30000),\"output\":$(o16 [1,8,8,16] 0.3),\"options\":{\"version\":4}}"
 record dw_s16_b64_tie DEPTHWISE_CONV_2D both "{\"input\":$(s16 [1,8,8,16] 1.0 40),\"weights\":$(w8 [1,3,3,16] [0.25] 3),\"bias\":$(b int64 3000),\"output\":$(o16 [1,8,8,16] 1.0),\"options\":{\"version\":5}}"
+# 16x8 DEPTHWISE_CONV_2D without a bias runs (64-bit accumulator); TFLite refuses one with an
+# int32 bias and a 16x8 CONV_2D without a bias (tst_conv_ops asserts our prepare() does too).
+record dw_s16_nobias DEPTHWISE_CONV_2D both "{\"input\":$(s16 [1,8,8,16] 1.0 40),\"weights\":$(w8 [1,3,3,16] [0.25] 3),\"output\":$(o16 [1,8,8,16] 1.0),\"options\":{\"version\":5}}"
 # Hybrid (dynamic range): float input quantized on the fly per batch.
 record dw_hybrid_relu6 DEPTHWISE_CONV_2D both "{\"input\":$(f32 [1,12,12,16] 3.0 relu6),\"weights\":$(w8 [1,3,3,16] $PC16 3),\"bias\":$(b float32 0.5),\"output\":$(f32o [1,12,12,16]),\"options\":{\"activation\":\"RELU6\",\"version\":6}}"
 record dw_hybrid_signed_s2 DEPTHWISE_CONV_2D both "{\"input\":$(f32 [2,11,11,8] 2.0),\"weights\":$(w8 [1,3,3,16] $PC16 3),\"bias\":$(b float32 0.5),\"output\":$(f32o [2,6,6,16]),\"options\":{\"stride\":[2,2],\"depth_multiplier\":2,\"version\":6}}"
