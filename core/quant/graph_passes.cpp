@@ -350,6 +350,36 @@ Status dropIdentities(Graph& graph, PassLog* log)
     return Status::ok();
 }
 
+Status materializeConvolutionBiases(Graph& graph, PassLog* log)
+{
+    for (size_t i = 0; i < graph.ops.size(); ++i) {
+        Op& op = graph.ops[i];
+        if (op.type != OpType::Conv2D && op.type != OpType::DepthwiseConv2D) continue;
+        AffineLayout layout;
+        if (!affineLayout(op.type, &layout)) continue;
+        if (static_cast<int>(op.inputs.size()) > layout.biasInput && op.inputs[static_cast<size_t>(layout.biasInput)] != kNoTensor)
+            continue;
+        if (static_cast<int>(op.inputs.size()) <= layout.weightInput) continue;
+        const int32_t weights = op.inputs[static_cast<size_t>(layout.weightInput)];
+        if (!isFloatConstant(graph, weights)) continue;
+        const Tensor& weightTensor = graph.tensors[static_cast<size_t>(weights)];
+        if (static_cast<int>(weightTensor.shape.size()) <= layout.channelAxis) continue;
+        const int32_t channels = weightTensor.shape[static_cast<size_t>(layout.channelAxis)];
+        Tensor bias;
+        bias.name = graph.tensors[static_cast<size_t>(op.outputs[0])].name + "/bias";
+        bias.dtype = DType::Float32;
+        bias.shape = {channels};
+        bias.isConstant = true;
+        setFloatValues(bias, std::vector<float>(static_cast<size_t>(channels), 0.0f));
+        graph.tensors.push_back(std::move(bias));
+        if (static_cast<int>(op.inputs.size()) <= layout.biasInput)
+            op.inputs.resize(static_cast<size_t>(layout.biasInput) + 1, kNoTensor);
+        op.inputs[static_cast<size_t>(layout.biasInput)] = static_cast<int32_t>(graph.tensors.size() - 1);
+        if (log) log->lines.push_back("gave " + describeOp(graph, i) + " a zero bias (" + std::to_string(channels) + " channels)");
+    }
+    return Status::ok();
+}
+
 void removeUnusedTensors(Graph& graph)
 {
     std::vector<char> used(graph.tensors.size(), 0);
@@ -389,6 +419,7 @@ Status runConverterPasses(Graph& graph, PassLog* log)
     RF_RETURN_IF_ERROR(foldBatchNorm(graph, log));
     RF_RETURN_IF_ERROR(fuseActivations(graph, log));
     RF_RETURN_IF_ERROR(dropIdentities(graph, log));
+    RF_RETURN_IF_ERROR(materializeConvolutionBiases(graph, log));
     removeUnusedTensors(graph);
     return graph.validate().withContext("after the graph passes");
 }

@@ -45,12 +45,20 @@ Status fuseActivations(Graph& graph, PassLog* log = nullptr);
 /// QUANTIZE/DEQUANTIZE-free float-to-float copies. Graph outputs keep their producer.
 Status dropIdentities(Graph& graph, PassLog* log = nullptr);
 
+/// Gives every CONV_2D and DEPTHWISE_CONV_2D with float constant weights and no bias a
+/// zero float bias, as the converter does (its TFL conv ops always carry one): TFLite's
+/// builtin kernels refuse a bias-less 16x8 CONV_2D, and a bias-less hybrid one, so a
+/// quantized export must not have them. A Keras Conv2D(use_bias=False) not followed by
+/// BatchNormalization is where they come from.
+Status materializeConvolutionBiases(Graph& graph, PassLog* log = nullptr);
+
 /// Removes tensors that no op and no graph input/output references, renumbering
 /// the rest (keeps their order).
 void removeUnusedTensors(Graph& graph);
 
-/// Runs expandDequantizedConstants, foldBatchNorm, fuseActivations and dropIdentities
-/// (the converter's order), then removeUnusedTensors, and validates the result.
+/// Runs expandDequantizedConstants, foldBatchNorm, fuseActivations, dropIdentities
+/// and materializeConvolutionBiases (the converter's order), then removeUnusedTensors,
+/// and validates the result.
 Status runConverterPasses(Graph& graph, PassLog* log = nullptr);
 
 } // namespace rf

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "quant/graph_passes.h"
+#include "quant/quantizer.h"
 #include "quant/quantizer_math.h"
 #include "quantizer_test_helpers.h"
 
@@ -149,6 +150,52 @@ private slots:
         g.outputs = {s, r}; // the pre-activation value is itself an output
         QVERIFY(runConverterPasses(g).isOk());
         QCOMPARE(g.ops.size(), size_t(2));
+    }
+
+    void biaslessConvolutionsGetZeroBiases()
+    {
+        // Conv2D(use_bias=False) and DepthwiseConv2D(use_bias=False) with no BatchNorm
+        // after them: the passes give both a zero bias, so that the 16x8 and int8 exports
+        // have the bias TFLite's kernels require (a bias-less 16x8 CONV_2D is refused).
+        Graph g;
+        g.sourcePath = "biasless";
+        const int32_t in = addTensor(g, "in", DType::Float32, {1, 4, 4, 2});
+        const int32_t w = addConstant(g, "conv/kernel", DType::Float32, {3, 1, 1, 2}, pseudoRandom(6, 3, -1, 1));
+        const int32_t c = addTensor(g, "conv", DType::Float32, {1, 4, 4, 3});
+        addOp(g, OpType::Conv2D, {in, w}, {c}).layerName = "conv";
+        const int32_t dw = addConstant(g, "dw/kernel", DType::Float32, {1, 3, 3, 3}, pseudoRandom(27, 4, -1, 1));
+        const int32_t d = addTensor(g, "dw", DType::Float32, {1, 4, 4, 3});
+        Op& depthwise = addOp(g, OpType::DepthwiseConv2D, {c, dw, kNoTensor}, {d});
+        depthwise.layerName = "dw";
+        depthwise.attrs.depthMultiplier = 1;
+        g.inputs = {in};
+        g.outputs = {d};
+        const auto inputs = smallCnnInputs(4);
+        std::vector<std::vector<float>> images;
+        for (const auto& x : inputs) images.emplace_back(x.begin(), x.begin() + 32);
+        const auto before = runFloatIo(g, {images[0]});
+        QVERIFY2(before.ok, before.error.c_str());
+        PassLog log;
+        QVERIFY(runConverterPasses(g, &log).isOk());
+        QCOMPARE(log.lines.size(), size_t(2));
+        QVERIFY2(log.lines[0].find("zero bias (3 channels)") != std::string::npos, log.lines[0].c_str());
+        for (const Op& op : g.ops) {
+            QCOMPARE(op.inputs.size(), size_t(3));
+            QVERIFY(op.inputs[2] != kNoTensor);
+            QCOMPARE(constantValues(g, op.inputs[2]), std::vector<float>(3, 0.0f));
+        }
+        // Same float results, and every quantized mode now builds in the core (whose
+        // prepare() refuses what TFLite refuses).
+        QCOMPARE(runFloatIo(g, {images[0]}).outputs, before.outputs);
+        const RangeTable ranges = calibrate(g, images);
+        for (QuantMode mode : {QuantMode::Int8, QuantMode::Int16x8, QuantMode::UInt8Legacy, QuantMode::DynamicRange}) {
+            QuantizeOptions options;
+            options.mode = mode;
+            auto quantized = quantizeGraph(g, ranges, options);
+            QVERIFY2(quantized.isOk(), quantized.message().c_str());
+            auto interpreter = Interpreter::create(quantized.value().graph);
+            QVERIFY2(interpreter.isOk(), interpreter.message().c_str());
+        }
     }
 
     void dropsIdentityReshape()
