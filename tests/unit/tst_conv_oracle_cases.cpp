@@ -15,83 +15,14 @@
 //    CONV_2D / FULLY_CONNECTED (acc * (channel_scale * input_scale)).
 #include <QtTest>
 
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
-#include "io/npy.h"
-#include "io/tflite_reader.h"
-#include "runtime/interpreter.h"
-#include "test_support.h"
+#include "recorded_case.h"
 
 using namespace rf;
+using rf::test::FloatMatch;
 
 namespace {
 
 const std::string kCaseDir = std::string(RF_SOURCE_DIR) + "/tests/data/conv_oracle";
-
-struct Case {
-    std::string name;
-    std::string kernel;
-    std::string modes;
-};
-
-std::vector<Case> readCases()
-{
-    std::vector<Case> cases;
-    std::ifstream in(kCaseDir + "/cases.txt");
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream fields(line);
-        Case c;
-        if (fields >> c.name >> c.kernel >> c.modes) cases.push_back(c);
-    }
-    return cases;
-}
-
-/// Runs one case in `mode`; returns an empty string when the output equals expected.bin
-/// byte for byte, else a description of the first difference.
-std::string runCase(const Case& c, KernelMode mode)
-{
-    const std::string dir = kCaseDir + "/" + c.name;
-    auto graph = readTfliteFile(dir + "/model.tflite");
-    if (!graph.isOk()) return graph.message();
-    auto interpreter = Interpreter::create(std::move(graph).value(), InterpreterOptions{mode, 1});
-    if (!interpreter.isOk()) return interpreter.message();
-    Interpreter& run = *interpreter.value();
-    auto array = readNpyFile(dir + "/input_0.npy");
-    if (!array.isOk()) return array.message();
-    Status status = run.setInput(0, array.value().data.data(), array.value().data.size());
-    if (!status.isOk()) return status.message();
-    status = run.invoke();
-    if (!status.isOk()) return status.message();
-    const TensorValue& out = run.output(0);
-    const std::vector<uint8_t> expected = rf::test::readFileBytes(dir + "/expected.bin");
-    if (expected.size() != out.byteSize())
-        return "expected.bin has " + std::to_string(expected.size()) + " bytes, output " + std::to_string(out.byteSize());
-    const size_t size = dtypeSize(out.dtype());
-    int64_t mismatches = 0, first = -1;
-    for (int64_t i = 0; i < out.elementCount(); ++i) {
-        if (std::memcmp(out.bytes() + i * size, expected.data() + i * size, size) == 0) continue;
-        if (first < 0) first = i;
-        ++mismatches;
-    }
-    if (mismatches == 0) return {};
-    std::string detail;
-    if (out.dtype() == DType::Float32) {
-        float got, want;
-        std::memcpy(&got, out.bytes() + 4 * first, 4);
-        std::memcpy(&want, expected.data() + 4 * first, 4);
-        detail = ": got " + std::to_string(got) + ", expected " + std::to_string(want);
-    } else if (out.dtype() == DType::Int16) {
-        int16_t got, want;
-        std::memcpy(&got, out.bytes() + 2 * first, 2);
-        std::memcpy(&want, expected.data() + 2 * first, 2);
-        detail = ": got " + std::to_string(got) + ", expected " + std::to_string(want);
-    }
-    return std::to_string(mismatches) + " of " + std::to_string(out.elementCount()) + " elements differ (first at " +
-           std::to_string(first) + detail + ")";
-}
 
 } // namespace
 
@@ -103,11 +34,13 @@ private slots:
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("kernel");
         QTest::addColumn<QString>("modes");
-        const auto cases = readCases();
-        QVERIFY2(cases.size() >= 14, "tests/data/conv_oracle/cases.txt is missing or incomplete");
-        for (const auto& c : cases)
-            QTest::newRow(c.name.c_str()) << QString::fromStdString(c.name) << QString::fromStdString(c.kernel)
-                                          << QString::fromStdString(c.modes);
+        const auto rows = rf::test::readCaseTable(kCaseDir + "/cases.txt");
+        QVERIFY2(rows.size() >= 13, "tests/data/conv_oracle/cases.txt is missing or incomplete");
+        for (const auto& row : rows) {
+            QVERIFY2(row.size() == 3, ("cases.txt line for " + row[0] + ": expected name, kernel, modes").c_str());
+            QTest::newRow(row[0].c_str()) << QString::fromStdString(row[0]) << QString::fromStdString(row[1])
+                                          << QString::fromStdString(row[2]);
+        }
     }
 
     void cases()
@@ -115,12 +48,12 @@ private slots:
         QFETCH(QString, name);
         QFETCH(QString, kernel);
         QFETCH(QString, modes);
-        const Case c{name.toStdString(), kernel.toStdString(), modes.toStdString()};
-        QVERIFY2(c.modes == "both" || c.modes == "xnnpack", ("unknown modes column: " + c.modes).c_str());
-        const std::string xnnpack = runCase(c, KernelMode::Xnnpack);
-        QVERIFY2(xnnpack.empty(), ("xnnpack mode (" + c.kernel + "): " + xnnpack).c_str());
-        if (c.modes == "both") {
-            const std::string builtin = runCase(c, KernelMode::Builtin);
+        QVERIFY2(modes == "both" || modes == "xnnpack", qPrintable("unknown modes column: " + modes));
+        const std::string dir = kCaseDir + "/" + name.toStdString();
+        const std::string xnnpack = rf::test::runRecordedCase(dir, KernelMode::Xnnpack, FloatMatch::Exact);
+        QVERIFY2(xnnpack.empty(), qPrintable("xnnpack mode (" + kernel + "): " + QString::fromStdString(xnnpack)));
+        if (modes == "both") {
+            const std::string builtin = rf::test::runRecordedCase(dir, KernelMode::Builtin, FloatMatch::Exact);
             QVERIFY2(builtin.empty(), ("builtin mode: " + builtin).c_str());
         }
     }

@@ -5,64 +5,17 @@
 // within 1e-5 relative (or 1e-6 absolute) for the other float outputs.
 #include <QtTest>
 
-#include <cmath>
-#include <fstream>
+#include <optional>
 #include <sstream>
 
-#include "io/tflite_reader.h"
-#include "runtime/interpreter.h"
-#include "test_support.h"
+#include "recorded_case.h"
 
 using namespace rf;
+using rf::test::FloatMatch;
 
 namespace {
 
 const std::string kCaseDir = std::string(RF_SOURCE_DIR) + "/tests/data/layout_oracle";
-
-struct Case {
-    std::string name;
-    std::string oraclePath;
-    std::vector<KernelMode> modes;
-    bool exact = false;
-};
-
-std::vector<Case> readCases()
-{
-    std::vector<Case> cases;
-    std::ifstream in(kCaseDir + "/cases.txt");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        std::istringstream fields(line);
-        Case c;
-        std::string modes, kind;
-        fields >> c.name >> c.oraclePath >> modes >> kind;
-        std::istringstream modeList(modes);
-        std::string mode;
-        while (std::getline(modeList, mode, ','))
-            if (auto parsed = kernelModeFromName(mode)) c.modes.push_back(*parsed);
-        c.exact = kind == "exact";
-        cases.push_back(std::move(c));
-    }
-    return cases;
-}
-
-/// Compares one output with the oracle's bytes; empty when they agree.
-std::string compare(const TensorValue& value, const std::vector<uint8_t>& expected, bool bitExact)
-{
-    if (expected.size() != value.byteSize())
-        return "size " + std::to_string(value.byteSize()) + " vs " + std::to_string(expected.size());
-    if (std::memcmp(expected.data(), value.bytes(), expected.size()) == 0) return {};
-    if (value.dtype() != DType::Float32 || bitExact) return "values differ";
-    const auto* want = reinterpret_cast<const float*>(expected.data());
-    for (int64_t i = 0; i < value.elementCount(); ++i) {
-        const float got = value.data<float>()[i];
-        const float tolerance = std::max(1e-5f * std::max(std::fabs(got), std::fabs(want[i])), 1e-6f);
-        if (!(std::fabs(got - want[i]) <= tolerance))
-            return "element " + std::to_string(i) + ": " + std::to_string(got) + " vs " + std::to_string(want[i]);
-    }
-    return {};
-}
 
 } // namespace
 
@@ -71,41 +24,26 @@ class TestLayoutOracleCases : public QObject {
 private slots:
     void allCasesMatchTheOracle()
     {
-        const std::vector<Case> cases = readCases();
-        QVERIFY2(cases.size() >= 40, ("only " + std::to_string(cases.size()) + " cases in " + kCaseDir).c_str());
+        // Columns: name, the oracle's tensor path, kernel modes (comma-separated), kind.
+        const auto rows = rf::test::readCaseTable(kCaseDir + "/cases.txt");
+        QVERIFY2(rows.size() >= 40, ("only " + std::to_string(rows.size()) + " cases in " + kCaseDir).c_str());
         int checks = 0;
         std::string failures;
-        for (const Case& c : cases) {
-            const std::string dir = kCaseDir + "/" + c.name;
-            for (KernelMode mode : c.modes) {
-                auto graph = readTfliteFile(dir + "/model.tflite");
-                QVERIFY2(graph.isOk(), graph.message().c_str());
-                InterpreterOptions options;
-                options.mode = mode;
-                auto created = Interpreter::create(std::move(graph).value(), options);
-                if (!created.isOk()) {
-                    failures += "\n  " + c.name + ": " + created.message();
-                    continue;
-                }
-                Interpreter& interpreter = *created.value();
-                for (size_t j = 0; j < interpreter.graph().inputs.size(); ++j) {
-                    const auto bytes = rf::test::readFileBytes(dir + "/input_" + std::to_string(j) + ".bin");
-                    const Status status = interpreter.setInput(j, bytes.data(), bytes.size());
-                    QVERIFY2(status.isOk(), status.message().c_str());
-                }
-                QVERIFY(interpreter.invoke().isOk());
-                for (size_t k = 0; k < interpreter.graph().outputs.size(); ++k) {
-                    const auto expected = rf::test::readFileBytes(dir + "/expected_" + std::to_string(k) + ".bin");
-                    const std::string problem =
-                        compare(interpreter.output(k), expected, c.exact && mode == KernelMode::Xnnpack);
-                    ++checks;
-                    if (!problem.empty())
-                        failures += "\n  " + c.name + " (" + std::string(kernelModeName(mode)) + ") output " +
-                                    std::to_string(k) + ": " + problem;
-                }
+        for (const auto& row : rows) {
+            QVERIFY2(row.size() == 4, ("cases.txt line for " + row[0] + ": expected 4 columns").c_str());
+            const bool exact = row[3] == "exact";
+            std::istringstream modeList(row[2]);
+            for (std::string name; std::getline(modeList, name, ',');) {
+                const std::optional<KernelMode> mode = kernelModeFromName(name);
+                QVERIFY2(mode.has_value(), ("unknown kernel mode '" + name + "' for " + row[0]).c_str());
+                // Exact float cases were recorded through XNNPACK; Builtin mode is held to 1e-5.
+                const FloatMatch match = exact && *mode == KernelMode::Xnnpack ? FloatMatch::Exact : FloatMatch::Relative;
+                const std::string problem = rf::test::runRecordedCase(kCaseDir + "/" + row[0], *mode, match);
+                ++checks;
+                if (!problem.empty()) failures += "\n  " + row[0] + " (" + name + "): " + problem;
             }
         }
-        qInfo("%d outputs of %zu oracle cases checked", checks, cases.size());
+        qInfo("%d case runs of %zu oracle cases checked", checks, rows.size());
         QVERIFY2(failures.empty(), failures.c_str());
     }
 };
