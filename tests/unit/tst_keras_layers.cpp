@@ -76,6 +76,10 @@ private slots:
     void upSamplingBilinear() { RF_CHECK_FIXTURE("upsampling_bilinear"); }
     /// Keras < 2.4 resized without half-pixel centers (TF 1.x resize_bilinear).
     void upSamplingBilinearKeras224() { RF_CHECK_FIXTURE("upsampling_bilinear_keras224"); }
+    /// tf.keras moved to resize_images_v2 (half-pixel) after TF 1.14: "2.3.0-tf" files
+    /// (TF 2.2-2.3) use it, "2.2.4-tf" files are read with the TF 1.x behaviour.
+    void upSamplingBilinearTfKeras230() { RF_CHECK_FIXTURE("upsampling_bilinear_tf230"); }
+    void upSamplingBilinearTfKeras224() { RF_CHECK_FIXTURE("upsampling_bilinear_tf224"); }
     void rescaling() { RF_CHECK_FIXTURE("rescaling"); }
     void normalization() { RF_CHECK_FIXTURE("normalization"); }
     void merges_data()

@@ -23,7 +23,13 @@ keras::KerasFlavour flavourOf(const std::string& version)
     const size_t dot = version.find('.');
     const int minor = dot == std::string::npos ? 0 : std::atoi(version.c_str() + dot + 1);
     flavour.keras3 = major >= 3;
-    flavour.legacyResize = major < 2 || (major == 2 && minor < 4);
+    // UpSampling2D's bilinear resize lost its half-pixel shift when tf.keras moved to
+    // resize_images_v2 after TF 1.14 (tensorflow/tensorflow#33691). Standalone Keras
+    // (no "-tf") always called resize_bilinear with the TF1 defaults. tf.keras "2.3.0-tf"
+    // is TF 2.2-2.3, already v2; "2.2.4-tf" spans TF 1.13-2.1 and cannot be told apart
+    // from the file, so it keeps the TF 1.x behaviour.
+    const bool tfKeras = version.find("-tf") != std::string::npos;
+    flavour.legacyResize = major < 2 || (major == 2 && minor < (tfKeras ? 3 : 4));
     return flavour;
 }
 

@@ -38,7 +38,7 @@ struct KerasFlavour {
     /// Keras 3 (keras_version 3.x).
     bool keras3 = false;
     /// Standalone Keras 2.0-2.3 or TF 1.x era tf.keras ("2.2.4-tf" and older), whose
-    /// UpSampling2D resized without half-pixel centers.
+    /// UpSampling2D resized without half-pixel centers ("2.3.0-tf" and 2.4+ use them).
     bool legacyResize = false;
 };
 

@@ -471,6 +471,13 @@ def main():
     tiny("error_channels_first", layer("Conv2D", "conv_cf", node("input_1"), filters=1, kernel_size=[1, 1], data_format="channels_first"),
          weights={"input_1": [], "conv_cf": k2("conv_cf", ("kernel", rnd(1, 1, 2, 1)), ("bias", rnd(1)))})
     write_h5("error_weights_only", None, {"dense_1": k2("dense_1", ("kernel", rnd(3, 2)), ("bias", rnd(2)))}, weights_only=True)
+    # Appended last so that the random inputs of the fixtures above stay as committed.
+    # tf.keras: TF 2.2-2.3 ("2.3.0-tf") already resized with half-pixel centers, TF 1.x
+    # ("2.2.4-tf") did not (tensorflow/tensorflow#33691).
+    single_layer("upsampling_bilinear_tf230", "UpSampling2D", (3, 3, 2), dict(size=[2, 2], interpolation="bilinear"), [],
+                 lambda x: resize_bilinear_half_pixel(x, 6, 6), keras_version="2.3.0-tf")
+    single_layer("upsampling_bilinear_tf224", "UpSampling2D", (3, 3, 2), dict(size=[2, 2], interpolation="bilinear"), [],
+                 lambda x: resize_bilinear_legacy(x, 6, 6), keras_version="2.2.4-tf")
 
 
 if __name__ == "__main__":
